@@ -1,0 +1,1 @@
+"""The AWS provider plugin for ztscan (boto3)."""

@@ -1,0 +1,1 @@
+"""The AZURE provider plugin for ztscan."""

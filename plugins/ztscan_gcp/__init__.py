@@ -1,0 +1,1 @@
+"""The GCP provider plugin for ztscan."""

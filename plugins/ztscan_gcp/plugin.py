@@ -1,0 +1,12 @@
+"""Registers the GCP provider through the ``ztscan`` entry-point group."""
+
+from __future__ import annotations
+
+from ztscan.hookspecs import hookimpl
+
+
+@hookimpl
+def ztscan_providers():
+    from ztscan_gcp.provider import GcpProvider
+
+    return [GcpProvider()]

@@ -1,0 +1,3 @@
+from ztscan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The interface a cloud provider plugin implements, and the context it collects in."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from ztscan.model import Inventory
+
+
+class ConfigurationError(Exception):
+    """A user mistake in options, credentials or input files; the CLI exits with status 2.
+
+    The message names the input, the value and the fix. It must never contain a secret.
+    """
+
+
+class MissingDependencyError(ConfigurationError):
+    """The cloud SDK of a provider is not installed."""
+
+    def __init__(self, provider: str, extra: str, module: str):
+        super().__init__(
+            f"the {provider} provider needs the Python package {module!r}, which is not installed; "
+            f"install it with: pip install 'ztscan[{extra}]'"
+        )
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    """One read-only API operation a provider may call, as named in the cloud's permission model."""
+
+    service: str
+    operation: str
+    permission: str
+    purpose: str = ""
+
+
+@dataclass
+class CollectContext:
+    """Limits and switches shared by every collection in one run."""
+
+    #: ``time.monotonic()`` value after which collection stops and the rest is marked ERROR.
+    deadline: float | None = None
+    #: Upper bound on concurrent API calls of one collection.
+    max_workers: int = 8
+    #: Re-raise unexpected collector exceptions instead of recording them (for plugin authors).
+    strict: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def remaining(self) -> float | None:
+        """Return the seconds left before the deadline, or None when there is no deadline."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A cloud provider plugin, returned from the ``ztscan_providers`` hook."""
+
+    #: Short unique name, used as ``ztscan scan <name>``.
+    name: str
+    #: The pip extra that installs the provider's SDK (``pip install 'ztscan[extra]'``).
+    extra: str
+    #: One line for ``ztscan scan --help``.
+    description: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add the provider's own options to the parser of ``ztscan scan <name>``."""
+
+    def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:
+        """Collect the inventory of one target described by ``options``.
+
+        ``options`` holds the parsed CLI options (or one entry of a tenants file).
+        Access problems, throttling and time-outs are recorded in
+        ``Inventory.errors``, never raised. Raise :class:`ConfigurationError` only for
+        a mistake the user must fix before anything can be collected (a profile
+        that does not exist, credentials that are missing or expired).
+        """
+
+    def operations(self) -> list[ApiOperation]:
+        """Return every API operation ``collect`` may call; all of them must be reads."""

@@ -1,0 +1,12 @@
+"""Registers the built-in reporters through the ``ztscan`` entry-point group."""
+
+from __future__ import annotations
+
+from ztscan.hookspecs import hookimpl
+
+
+@hookimpl
+def ztscan_reporters():
+    from ztscan.reporters import json_report, table
+
+    return [table.TableReporter(), json_report.JsonReporter()]
