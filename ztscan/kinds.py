@@ -49,6 +49,8 @@ def _kind(name: str, description: str, **facts: str) -> None:
 _kind(
     "account", "An AWS account, Azure subscription or GCP project as a whole (region global).",
     display_name="human-readable name of the account",
+    public_grants="list of 'role:member' grants to everyone (GCP allUsers, allAuthenticatedUsers) "
+                  "in the account's own IAM policy",
 )
 _kind(
     "identity.root", "The AWS account root user (AWS only).",
@@ -103,6 +105,11 @@ _kind(
     public="bool or None: routes to an internet gateway",
 )
 _kind(
+    "network.gateway", "A gateway between a network and elsewhere: internet, NAT, VPN or transit gateway.",
+    gateway_type="'internet' | 'egress-only' | 'nat' | 'vpn' | 'transit' | another provider term",
+    network_ids="list of network ids the gateway is attached to",
+)
+_kind(
     "network.firewall", "A set of traffic rules: AWS security group, Azure NSG, the firewall rules of a GCP network.",
     rules="list of normalized firewall rules (see FIREWALL_RULE_FIELDS)",
     is_default_group="bool: the platform's default group (AWS default security group)",
@@ -112,6 +119,8 @@ _kind(
 _kind(
     "network.load_balancer", "An application or network load balancer.",
     scheme="'internet-facing' | 'internal'",
+    network_id="str or None: the network the load balancer sits in",
+    firewall_ids="list of network.firewall ids that apply; empty where the platform attaches none",
     listeners="list of {port: int, protocol: 'HTTP'|'HTTPS'|'TCP'|'TLS'|..., redirects_to_https: bool}",
 )
 _kind(
@@ -124,6 +133,7 @@ _kind(
     metadata_token_required="bool or None: AWS IMDSv2 required; None where the platform has no such setting",
     firewall_ids="list of network.firewall ids that apply",
     network_id="str or None",
+    subnet_id="str or None",
     os_login="bool or None", serial_port_enabled="bool or None", shielded_vm="bool or None",
     default_service_account_full_scope="bool or None",
     encryption_at_host="bool or None",
@@ -150,6 +160,8 @@ _kind(
     versioning="bool",
     access_logging="bool",
     network_default_deny="bool or None",
+    uniform_access="bool or None: only the bucket-wide policy grants access, object ACLs are off "
+                   "(GCS uniform bucket-level access)",
 )
 _kind(
     "database", "A managed database instance or cluster (RDS, Aurora, Azure SQL, Cloud SQL).",
@@ -161,6 +173,8 @@ _kind(
     tls_required="bool or None",
     min_tls_version="str or None",
     auditing_enabled="bool or None",
+    network_id="str or None: the network the database sits in; None when it has no network placement",
+    firewall_ids="list of network.firewall ids that apply",
 )
 _kind(
     "crypto.key", "An encryption key (KMS key, Key Vault key, Cloud KMS key).",
@@ -178,7 +192,7 @@ _kind(
     "audit.trail", "An audit log configuration (CloudTrail trail, Activity Log diagnostic setting, GCP audit config).",
     multi_region="bool: covers every region of the account",
     logging="bool: currently delivering events",
-    log_validation="bool: log file integrity validation is on",
+    log_validation="bool or None: log file integrity validation is on; None where the platform has no such feature",
     management_events="bool or None: records management (control plane) events",
     data_access_events="bool or None",
 )

@@ -73,8 +73,16 @@ class RuleCatalogue:
 
 
 def mappings_path(*parts: str) -> Any:
-    """Return a Traversable for a file shipped under ``mappings/`` (installed as ztscan.mappings)."""
-    node = resources.files("ztscan.mappings")
+    """Return a Traversable for a file shipped under ``mappings/`` (installed as ztscan.mappings).
+
+    When ztscan is imported from a source checkout that is not installed (the
+    repository root on sys.path), the package is not importable under that name
+    and the checkout's own mappings/ directory is used.
+    """
+    try:
+        node = resources.files("ztscan.mappings")
+    except ModuleNotFoundError:
+        node = Path(__file__).resolve().parent.parent / "mappings"
     for part in parts:
         node = node.joinpath(part)
     return node
@@ -84,10 +92,13 @@ def _schema() -> dict[str, Any]:
     return json.loads(mappings_path("schemas", "rules.schema.json").read_text(encoding="utf-8"))
 
 
-def read_yaml(text: str, source: str) -> Any:
-    """Parse YAML safely, naming the file and line in the error."""
+def read_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
+    """Parse YAML safely, naming the file and line in the error.
+
+    ``loader`` may be a subclass of ``yaml.SafeLoader`` that resolves fewer types.
+    """
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -7,6 +7,12 @@ from ztscan.hookspecs import hookimpl
 
 @hookimpl
 def ztscan_reporters():
-    from ztscan.reporters import json_report, table
+    from ztscan.reporters import csv_report, json_report, junit, sarif, table
 
-    return [table.TableReporter(), json_report.JsonReporter()]
+    return [
+        table.TableReporter(),
+        json_report.JsonReporter(),
+        sarif.SarifReporter(),
+        junit.JunitReporter(),
+        csv_report.CsvReporter(),
+    ]

@@ -22,4 +22,4 @@ def rule_modules() -> list:
 
 
 #: Modules under ztscan/rules/ that define RULES, in report order.
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = ("identity", "network", "compute", "data", "audit", "backup")

@@ -1,0 +1,117 @@
+"""A moto server on 127.0.0.1 that counts the AWS API requests it serves.
+
+Run as a child process by the AWS benchmarks: ``python benchmarks/moto_server.py``.
+It prints ``PORT <number>`` once it listens and serves until its standard input
+closes. Set ``MOTO_EC2_LOAD_DEFAULT_AMIS=false`` in its environment to skip the
+default AMIs.
+
+Two extra paths, answered by the counter and never passed to moto:
+
+* ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n}}``
+  for every request since the last reset.
+* ``POST /_benchmark/calls/reset`` sets the counts back to zero.
+
+A request is named by the service in its SigV4 credential scope and by its
+operation: the ``X-Amz-Target`` header (JSON protocols), the ``Action`` parameter
+(query protocols), or for S3 the method, whether a bucket is named, and the
+sub-resource query keys (``GET bucket?encryption``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import sys
+import threading
+from collections import Counter
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_CONTROL_PREFIX = "/_benchmark/calls"
+
+
+class CountingApp:
+    """WSGI middleware that counts requests by service and operation before moto handles them."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self.counts: Counter[str] = Counter()
+        self.regions: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_CONTROL_PREFIX):
+            return self._control(environ, start_response)
+        body = b""
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > 0:
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+        service, region = self._scope(environ)
+        operation = self._operation(environ, service, path, body)
+        with self.lock:
+            self.counts[f"{service} {operation}"] += 1
+            self.regions[region] += 1
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _scope(environ: dict[str, Any]) -> tuple[str, str]:
+        match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if match is None:
+            return "unsigned", "none"
+        return match.group(2), match.group(1)
+
+    @staticmethod
+    def _operation(environ: dict[str, Any], service: str, path: str, body: bytes) -> str:
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return target.rsplit(".", 1)[-1]
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if "Action" in query:
+            return query["Action"][0]
+        if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            form = parse_qs(body.decode("utf-8", "replace"))
+            if "Action" in form:
+                return form["Action"][0]
+        method = environ.get("REQUEST_METHOD", "GET")
+        if service == "s3":
+            if path.startswith("/v20180820/"):
+                return f"{method} control{path[len('/v20180820'):]}"
+            parts = [part for part in path.split("/") if part]
+            where = "service" if not parts else "bucket" if len(parts) == 1 else "object"
+            keys = ",".join(sorted(key for key in query if key not in ("x-id",)))
+            return f"{method} {where}" + (f"?{keys}" if keys else "")
+        return f"{method} {re.sub(r'[0-9a-f-]{16,}', '{id}', path)}"
+
+    def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self.lock:
+            if environ.get("REQUEST_METHOD") == "POST":
+                self.counts.clear()
+                self.regions.clear()
+            payload = {"total": sum(self.counts.values()), "calls": dict(sorted(self.counts.items())),
+                       "regions": dict(sorted(self.regions.items()))}
+        data = json.dumps(payload).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def main() -> int:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    # werkzeug's request handler reads server.app on every request, so wrapping it here counts everything.
+    server._server.app = CountingApp(server._server.app)
+    print(f"PORT {server.get_host_and_port()[1]}", flush=True)
+    sys.stdin.read()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""The one place where ztscan calls AWS: pagination, the deadline, concurrency limits and error capture.
+
+Collectors call :meth:`Target.call` and :meth:`Target.paginate`, which raise
+:class:`ApiFailure` for any failed request. A collector catches it where it knows
+which kind and facts the failure leaves uncollected, and turns it into a
+``CollectionError`` with :meth:`Target.record`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+from ztscan.model import CollectionError, Inventory, Resource, Scope
+from ztscan.provider import CollectContext
+
+from ztscan_aws.session import AwsSession, Identity
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "aws"
+DEADLINE_CODE = "DeadlineExceeded"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ApiFailure(Exception):
+    """An AWS API request that failed after botocore's retries, or was not sent because time ran out."""
+
+    def __init__(self, service: str, operation: str, region: str, code: str, message: str):
+        super().__init__(f"{service}.{operation} in {region}: {code}: {message}")
+        self.service = service
+        self.operation = operation
+        self.region = region
+        self.code = code
+        self.message = message
+
+
+class Collection:
+    """State shared by every task of one collection run: session, limits, and the growing inventory."""
+
+    def __init__(self, session: AwsSession, context: CollectContext, identity: Identity, inventory: Inventory):
+        self.session = session
+        self.context = context
+        self.identity = identity
+        self.inventory = inventory
+        self._lock = threading.Lock()
+        # Bounds concurrent API requests across the collector pool and the detail pool together.
+        self._requests = threading.BoundedSemaphore(max(1, context.max_workers))
+        self.detail_pool = ThreadPoolExecutor(max_workers=max(1, context.max_workers), thread_name_prefix="ztscan-aws-detail")
+
+    def add(self, resource: Resource) -> Resource:
+        with self._lock:
+            self.inventory.resources.append(resource)
+        return resource
+
+    def record(self, error: CollectionError) -> None:
+        log.warning("collection error: %s", error.describe())
+        with self._lock:
+            self.inventory.errors.append(error)
+
+    def target(self, region: str) -> "Target":
+        return Target(self, region)
+
+    def close(self) -> None:
+        self.detail_pool.shutdown(wait=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One account and region as seen by a collector."""
+
+    collection: Collection
+    region: str
+
+    @property
+    def account(self) -> str:
+        return self.collection.identity.account
+
+    @property
+    def partition(self) -> str:
+        return self.collection.identity.partition
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(PROVIDER, self.account, self.region)
+
+    def in_region(self, region: str) -> "Target":
+        return Target(self.collection, region)
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        """Build an ARN in this account; ``region`` defaults to the target's region."""
+        return f"arn:{self.partition}:{service}:{self.region if region is None else region}:{self.account}:{resource}"
+
+    def client(self, service: str) -> Any:
+        region = self.region if self.region != "global" else self.collection.session.home_region(self.partition)
+        return self.collection.session.client(service, region)
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """Send one request, named by its API operation (``GetLoginProfile``), and return the response."""
+        from botocore import xform_name
+
+        method = getattr(self.client(service), xform_name(operation))
+        self._check_deadline(service, operation)
+        with self._translated(service, operation), self.collection._requests:
+            return method(**params)
+
+    def paginate(self, service: str, operation: str, result_key: str, **params: Any) -> list[Any]:
+        """Fetch every page of a paginated operation and return the items under ``result_key``."""
+        from botocore import xform_name
+
+        paginator = self.client(service).get_paginator(xform_name(operation))
+        items: list[Any] = []
+        with self._translated(service, operation):
+            pages = iter(paginator.paginate(**params))
+            while True:
+                self._check_deadline(service, operation)
+                with self.collection._requests:
+                    page = next(pages, None)
+                if page is None:
+                    return items
+                items.extend(page.get(result_key, []))
+
+    def record(self, failure: ApiFailure, kind: str, facts: Sequence[str] = (), resource_id: str | None = None) -> None:
+        """Record a failed call as the CollectionError for ``kind`` (and ``facts`` of ``resource_id``)."""
+        self.collection.record(CollectionError(
+            scope=self.scope, service=failure.service, operation=failure.operation, code=failure.code,
+            message=failure.message, kind=kind, facts=tuple(facts), resource_id=resource_id,
+        ))
+
+    def add(self, kind: str, resource_id: str, name: str, facts: dict[str, Any],
+            tags: dict[str, str] | None = None) -> Resource:
+        return self.collection.add(Resource(kind=kind, id=resource_id, scope=self.scope, name=name,
+                                            facts=facts, tags=tags or {}))
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run ``function`` over ``items`` in the shared detail pool and return the results in order.
+
+        Use it for unavoidable per-resource calls; an exception in ``function`` is re-raised here.
+        """
+        futures = [self.collection.detail_pool.submit(function, item) for item in items]
+        return [future.result() for future in futures]
+
+    def _check_deadline(self, service: str, operation: str) -> None:
+        if self.collection.context.expired():
+            raise ApiFailure(service, operation, self.region, DEADLINE_CODE,
+                             "the scan deadline passed before this request was sent")
+
+    def _translated(self, service: str, operation: str) -> "_Translate":
+        return _Translate(service, operation, self.region)
+
+
+class _Translate:
+    """Context manager turning botocore exceptions into ApiFailure."""
+
+    def __init__(self, service: str, operation: str, region: str):
+        self.service, self.operation, self.region = service, operation, region
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> bool:
+        if exc is None or isinstance(exc, ApiFailure):
+            return False
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code") or "ClientError")
+            message = str(error.get("Message") or exc)
+        elif isinstance(exc, BotoCoreError):
+            code, message = type(exc).__name__, str(exc)
+        else:
+            return False
+        raise ApiFailure(self.service, self.operation, self.region, code, message) from exc
+
+
+def error_code(failure: ApiFailure, *codes: str) -> bool:
+    """Return True when the failure's error code is one of ``codes``."""
+    return failure.code in codes

@@ -1,0 +1,98 @@
+"""Every AWS API operation the AWS provider may call, with the IAM action that allows it.
+
+All of them are reads. The AWS-managed SecurityAudit policy grants every one.
+"""
+
+from __future__ import annotations
+
+from ztscan.provider import ApiOperation
+
+_OPERATIONS = {
+    "sts": [("GetCallerIdentity", "identify the account (needs no permission)")],
+    "ec2": [
+        ("DescribeRegions", "list regions and their opt-in status"),
+        ("DescribeVpcs", "networks"),
+        ("DescribeFlowLogs", "VPC flow logs"),
+        ("DescribeVpcPeeringConnections", "network peerings"),
+        ("DescribeSecurityGroups", "firewall rules"),
+        ("DescribeNetworkInterfaces", "resources attached to security groups"),
+        ("DescribeInstances", "instances, public addresses, IMDSv2"),
+        ("DescribeVolumes", "EBS volume encryption"),
+        ("GetEbsEncryptionByDefault", "EBS encryption by default per region"),
+    ],
+    "iam": [
+        ("ListAccountAliases", "account display name"),
+        ("GetAccountPasswordPolicy", "password policy"),
+        ("GenerateCredentialReport", "request the credential report"),
+        ("GetCredentialReport", "passwords, MFA and access keys of every user"),
+        ("GetAccountSummary", "root MFA and root access keys"),
+        ("ListVirtualMFADevices", "whether the root MFA device is hardware"),
+        ("ListUsers", "users"),
+        ("GetLoginProfile", "console password, when the credential report lacks the user"),
+        ("ListMFADevices", "MFA devices, when the credential report lacks the user"),
+        ("ListAccessKeys", "access keys, when the credential report lacks the user"),
+        ("GetAccessKeyLastUsed", "access key last use, when the credential report lacks the user"),
+        ("GetAccountAuthorizationDetails", "policies of every user and group"),
+        ("ListPolicies", "managed policies, when authorization details are denied"),
+        ("GetPolicy", "a managed policy's default version"),
+        ("GetPolicyVersion", "a managed policy's document"),
+        ("ListAttachedUserPolicies", "policies attached to a user"),
+        ("ListUserPolicies", "inline policies of a user"),
+        ("GetUserPolicy", "an inline user policy"),
+        ("ListGroupsForUser", "groups of a user"),
+        ("ListAttachedGroupPolicies", "policies attached to a group"),
+        ("ListGroupPolicies", "inline policies of a group"),
+        ("GetGroupPolicy", "an inline group policy"),
+    ],
+    "s3": [
+        ("ListBuckets", "buckets"),
+        ("GetBucketLocation", "bucket region"),
+        ("GetBucketEncryption", "default encryption"),
+        ("GetBucketPolicy", "TLS enforcement"),
+        ("GetPublicAccessBlock", "bucket public access block"),
+        ("GetBucketVersioning", "versioning"),
+        ("GetBucketLogging", "access logging"),
+    ],
+    "s3control": [("GetPublicAccessBlock", "account public access block")],
+    "rds": [
+        ("DescribeDBClusters", "database clusters"),
+        ("DescribeDBInstances", "database instances"),
+    ],
+    "kms": [
+        ("ListKeys", "keys"),
+        ("DescribeKey", "key manager, spec, origin and state"),
+        ("GetKeyRotationStatus", "rotation of customer-managed keys"),
+        ("ListAliases", "AWS-managed keys, to classify volume encryption keys"),
+    ],
+    "cloudtrail": [
+        ("DescribeTrails", "trails"),
+        ("GetTrailStatus", "whether a trail is logging"),
+        ("GetEventSelectors", "management and data events"),
+    ],
+    "elbv2": [
+        ("DescribeLoadBalancers", "load balancers"),
+        ("DescribeListeners", "listeners"),
+    ],
+}
+
+#: IAM action prefixes that differ from the boto3 service name.
+_PERMISSION_PREFIXES = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
+#: Operations whose IAM action name differs from the operation name.
+_PERMISSION_NAMES = {
+    ("s3", "GetBucketEncryption"): "GetEncryptionConfiguration",
+    ("s3", "GetBucketPolicy"): "GetBucketPolicy",
+    ("s3", "GetPublicAccessBlock"): "GetBucketPublicAccessBlock",
+    ("s3", "ListBuckets"): "ListAllMyBuckets",
+    ("s3control", "GetPublicAccessBlock"): "GetAccountPublicAccessBlock",
+    ("s3", "GetBucketVersioning"): "GetBucketVersioning",
+}
+
+
+def declared_operations() -> list[ApiOperation]:
+    operations = []
+    for service, entries in _OPERATIONS.items():
+        prefix = _PERMISSION_PREFIXES.get(service, service)
+        for operation, purpose in entries:
+            action = _PERMISSION_NAMES.get((service, operation), operation)
+            operations.append(ApiOperation(service, operation, f"{prefix}:{action}", purpose))
+    return operations

@@ -1,0 +1,164 @@
+"""S3 buckets: default encryption, TLS enforcement, public access blocks, versioning and access logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+from ztscan_aws.calls import ApiFailure, Target
+
+log = logging.getLogger(__name__)
+
+BUCKET = "storage.bucket"
+BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+ENCRYPTION_NAMES = {"AES256": "SSE-S3", "aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS"}
+BUCKET_FACTS = ("encrypted", "encryption", "key_type", "tls_enforced", "min_tls_version",
+                "public_access_blocked", "versioning", "access_logging")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _covers_everyone_and_s3(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    everyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS")))
+    actions = {a.lower() for a in _as_list(statement.get("Action"))}
+    return everyone and bool(actions & {"s3:*", "*"})
+
+
+def _condition_values(statement: dict[str, Any], operators: tuple[str, ...], key: str) -> list[Any]:
+    values: list[Any] = []
+    for operator, conditions in (statement.get("Condition") or {}).items():
+        if operator not in operators or not isinstance(conditions, dict):
+            continue
+        for name, value in conditions.items():
+            if name.lower() == key.lower():
+                values.extend(_as_list(value))
+    return values
+
+
+def _deny_statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in _as_list(policy.get("Statement"))
+            if isinstance(s, dict) and s.get("Effect") == "Deny" and _covers_everyone_and_s3(s)]
+
+
+def denies_plain_http(policy: dict[str, Any]) -> bool:
+    """Return True when a Deny for every principal and every S3 action applies when aws:SecureTransport is false."""
+    for statement in _deny_statements(policy):
+        values = _condition_values(statement, ("Bool", "BoolIfExists"), "aws:SecureTransport")
+        if any(str(v).lower() == "false" for v in values):
+            return True
+    return False
+
+
+def minimum_tls_version(policy: dict[str, Any]) -> str | None:
+    """Return the version below which a Deny on s3:TlsVersion rejects requests, or None when there is none."""
+    versions = []
+    for statement in _deny_statements(policy):
+        versions += [str(v) for v in _condition_values(statement, ("NumericLessThan",), "s3:TlsVersion")]
+    return max(versions, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()), default=None)
+
+
+def encryption_facts(configuration: dict[str, Any] | None, provider_key_ids: set[str] = frozenset()) -> dict[str, Any]:
+    """Return the encryption facts of a GetBucketEncryption configuration (None: no configuration)."""
+    rules = (configuration or {}).get("Rules") or []
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+    algorithm = default.get("SSEAlgorithm")
+    if not algorithm:
+        return {"encrypted": False, "encryption": None, "key_type": None}
+    key = default.get("KMSMasterKeyID")
+    if algorithm == "AES256" or not key or key.endswith("alias/aws/s3") or key.rsplit("/", 1)[-1] in provider_key_ids:
+        key_type = "provider"
+    else:
+        key_type = "customer"
+    return {"encrypted": True, "encryption": ENCRYPTION_NAMES.get(algorithm, algorithm), "key_type": key_type}
+
+
+def bucket_region(location: str | None) -> str:
+    """Map GetBucketLocation's LocationConstraint to a region name."""
+    if not location:
+        return "us-east-1"
+    return "eu-west-1" if location == "EU" else location
+
+
+def read_block(read: Callable[[], dict[str, Any]]) -> dict[str, bool]:
+    """Return a public access block configuration, or all flags False when none is set."""
+    try:
+        return read()
+    except ApiFailure as failure:
+        if failure.code == "NoSuchPublicAccessBlockConfiguration":
+            return {flag: False for flag in BLOCK_FLAGS}
+        raise
+
+
+def collect_buckets(target: Target, regions: set[str]) -> None:
+    """Add every bucket located in one of ``regions``; ``target`` is the account-wide (global) target."""
+    try:
+        buckets = target.paginate("s3", "ListBuckets", "Buckets")
+    except ApiFailure as failure:
+        target.record(failure, BUCKET)
+        return
+    try:
+        account_block: dict[str, bool] | None = read_block(lambda: target.call(
+            "s3control", "GetPublicAccessBlock", AccountId=target.account)["PublicAccessBlockConfiguration"])
+    except ApiFailure as failure:
+        target.record(failure, BUCKET, ("public_access_blocked",))
+        account_block = None
+    target.map(lambda bucket: _collect_bucket(target, bucket["Name"], account_block, regions), buckets)
+
+
+def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | None, regions: set[str]) -> None:
+    arn = f"arn:{target.partition}:s3:::{name}"
+    try:
+        location = target.call("s3", "GetBucketLocation", Bucket=name).get("LocationConstraint")
+    except ApiFailure as failure:
+        # Without the region the bucket cannot be read reliably, so every fact stays uncollected.
+        target.record(failure, BUCKET, BUCKET_FACTS, arn)
+        target.add(BUCKET, arn, name, {})
+        return
+    region = bucket_region(location)
+    if region not in regions:
+        log.debug("bucket %s is in %s, outside the scanned regions", name, region)
+        return
+    where = target.in_region(region)
+    facts: dict[str, Any] = {}
+
+    def read(operation: str, facts_on_failure: tuple[str, ...], **handled: Callable[[], None]) -> dict | None:
+        try:
+            return where.call("s3", operation, Bucket=name)
+        except ApiFailure as failure:
+            if failure.code in handled:
+                handled[failure.code]()
+                return None
+            where.record(failure, BUCKET, facts_on_failure, arn)
+            return None
+
+    encryption = read("GetBucketEncryption", ("encrypted", "encryption", "key_type"),
+                      ServerSideEncryptionConfigurationNotFoundError=lambda: facts.update(encryption_facts(None)))
+    if encryption is not None:
+        facts.update(encryption_facts(encryption.get("ServerSideEncryptionConfiguration")))
+
+    def no_policy() -> None:
+        facts.update(tls_enforced=False, min_tls_version=None)
+
+    policy = read("GetBucketPolicy", ("tls_enforced", "min_tls_version"), NoSuchBucketPolicy=no_policy)
+    if policy is not None:
+        document = json.loads(policy["Policy"])
+        facts.update(tls_enforced=denies_plain_http(document), min_tls_version=minimum_tls_version(document))
+
+    try:
+        block = read_block(lambda: where.call("s3", "GetPublicAccessBlock", Bucket=name)["PublicAccessBlockConfiguration"])
+        if account_block is not None:
+            facts["public_access_blocked"] = all(block.get(f) or account_block.get(f) for f in BLOCK_FLAGS)
+    except ApiFailure as failure:
+        where.record(failure, BUCKET, ("public_access_blocked",), arn)
+
+    versioning = read("GetBucketVersioning", ("versioning",))
+    if versioning is not None:
+        facts["versioning"] = versioning.get("Status") == "Enabled"
+    logging_config = read("GetBucketLogging", ("access_logging",))
+    if logging_config is not None:
+        facts["access_logging"] = "LoggingEnabled" in logging_config
+    where.add(BUCKET, arn, name, facts)

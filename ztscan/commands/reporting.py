@@ -1,0 +1,142 @@
+"""Options and steps shared by every command that ends in a report: scan, demo, evaluate.
+
+Order of the steps after evaluation: suppressions mark findings MUTED, the
+control matrix is built, the baseline comparison is added, outputs are written,
+and the exit code is computed from what remains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+from typing import Any
+
+from ztscan.app import App
+from ztscan.model import Severity
+from ztscan.output import write_atomic
+from ztscan.provider import ConfigurationError
+from ztscan.report import ExitCode, Report
+
+log = logging.getLogger(__name__)
+
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "none")
+
+
+def add_report_arguments(parser: argparse.ArgumentParser, app: App, fail_on_default: str = "low") -> None:
+    formats = sorted(app.reporters)
+    group = parser.add_argument_group("report and exit code")
+    group.add_argument("--format", default="table", choices=formats,
+                       help="output format written to stdout or to --output (default: table)")
+    group.add_argument("--output", metavar="FILE",
+                       help="write the --format output to FILE (atomically) instead of stdout")
+    group.add_argument("--export", metavar="FORMAT:FILE", action="append", default=[],
+                       help="also write the report in FORMAT to FILE; repeatable, "
+                       "for example --export sarif:ztscan.sarif --export junit:ztscan.xml")
+    group.add_argument("--fail-on", default=fail_on_default, choices=FAIL_ON_CHOICES,
+                       help="exit with 1 when a gap of this severity or higher is found; "
+                       f"'none' never fails on gaps (default: {fail_on_default})")
+    group.add_argument("--allow-incomplete", action="store_true",
+                       help="do not exit with 3 when some data could not be collected; "
+                       "ERROR findings are still reported")
+    group.add_argument("--baseline", metavar="REPORT.json",
+                       help="a previous JSON report: only gaps that are new since then count for --fail-on")
+    group.add_argument("--suppressions", metavar="FILE",
+                       help="YAML or TOML file of suppressions, each with a reason, an owner and an expiry date")
+    group.add_argument("--rules", metavar="PATTERNS",
+                       help="comma-separated rule ids or names to run, globs allowed (default: all rules)")
+    group.add_argument("--framework", default="all", choices=("hipaa", "nprm", "zero-trust", "all"),
+                       help="which control catalogue leads the summary (default: all)")
+    group.add_argument("--controls", metavar="FILE", action="append", default=[],
+                       help="an extra control catalogue of your own, in the documented format; repeatable")
+    group.add_argument("--strict", action="store_true",
+                       help="re-raise exceptions from rules and plugins instead of reporting ERROR (for plugin authors)")
+
+
+def parse_exports(values: list[str], app: App) -> list[tuple[str, str]]:
+    exports = []
+    for value in values:
+        name, separator, path = value.partition(":")
+        if not separator or not path:
+            raise ConfigurationError(f"--export {value!r}: expected FORMAT:FILE, for example sarif:ztscan.sarif")
+        app.reporter(name)
+        exports.append((name, path))
+    return exports
+
+
+def rule_patterns(args: argparse.Namespace) -> list[str] | None:
+    if not args.rules:
+        return None
+    return [pattern.strip() for pattern in args.rules.split(",") if pattern.strip()]
+
+
+def fail_on(args: argparse.Namespace) -> Severity | None:
+    return None if args.fail_on == "none" else Severity(args.fail_on)
+
+
+def finish(app: App, report: Report, args: argparse.Namespace) -> int:
+    """Apply suppressions, matrix and baseline, write every output, and return the exit code."""
+    exports = parse_exports(args.export, app)
+    reporter = app.reporter(args.format)
+    report.metadata.setdefault("framework", args.framework)
+
+    if args.suppressions:
+        _apply_suppressions(app, report, args.suppressions)
+    _add_matrix(app, report, args)
+    new_gaps = None
+    if args.baseline:
+        from ztscan.baseline import compare, load_baseline
+
+        report.baseline = compare(report, load_baseline(args.baseline))
+        new_gaps_keys = {tuple(item["key"]) if isinstance(item, dict) else tuple(item)
+                         for item in report.baseline.get("new_keys", [])}
+        new_gaps = [finding for finding in report.gaps if finding.key in new_gaps_keys]
+
+    text = reporter.render(report)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        app.out.write(text)
+        if text and not text.endswith("\n"):
+            app.out.write("\n")
+    for name, path in exports:
+        write_atomic(path, app.reporter(name).render(report))
+
+    code = report.exit_code(fail_on(args), allow_incomplete=args.allow_incomplete, gaps=new_gaps)
+    if args.output or args.format != "table":
+        app.err.write(summary_line(report, code) + "\n")
+    return int(code)
+
+
+def summary_line(report: Report, code: ExitCode) -> str:
+    counts = report.status_counts()
+    state = "incomplete" if report.incomplete else "complete"
+    return (f"ztscan: scan {state}: {counts['FAIL']} failed, {counts['ERROR']} errors, "
+            f"{counts['PASS']} passed, {counts['MUTED']} muted; exit code {int(code)}")
+
+
+def _apply_suppressions(app: App, report: Report, path: str) -> None:
+    from ztscan.suppressions import load_suppressions
+
+    suppressions = load_suppressions(path)
+    known = {rule.id for rule in app.rules}
+    checker = getattr(suppressions, "check_rule_ids", None)
+    if checker is not None:
+        checker(known)
+    outcome = suppressions.apply(report.findings, datetime.date.today())
+    report.metadata["suppressions"] = _jsonable(outcome)
+
+
+def _add_matrix(app: App, report: Report, args: argparse.Namespace) -> None:
+    try:
+        from ztscan import controls
+    except ImportError:  # the control catalogues are optional until they ship
+        return
+    extra = [path for _, path in app.call_each("ztscan_control_catalogues")] + list(args.controls)
+    catalogues = controls.load_catalogues(extra, rule_catalogue=app.catalogue)
+    report.matrix = controls.build_matrix(report, catalogues)
+
+
+def _jsonable(outcome: Any) -> Any:
+    to_dict = getattr(outcome, "to_dict", None)
+    return to_dict() if to_dict else outcome

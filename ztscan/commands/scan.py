@@ -1,0 +1,85 @@
+"""``ztscan scan PROVIDER``: collect a live inventory, evaluate every rule, report."""
+
+from __future__ import annotations
+
+import argparse
+
+from ztscan.app import App
+from ztscan.commands import reporting
+from ztscan.scan import ScanSettings, run_scan
+
+#: Options that belong to the scan itself, not to the provider's collect().
+SCAN_OPTIONS = ("timeout", "max_workers", "save_inventory")
+
+
+def register(subparsers: argparse._SubParsersAction, app: App) -> None:
+    parser = subparsers.add_parser(
+        "scan", help="scan a cloud account, subscription or project",
+        description="Collect a live inventory through the provider's read-only APIs, evaluate every rule "
+        "and report. Run 'ztscan scan PROVIDER --help' for the provider's options.",
+    )
+    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER")
+    providers.required = True
+    for name, provider in sorted(app.providers.items()):
+        sub = providers.add_parser(name, help=provider.description, description=provider.description)
+        provider.add_arguments(sub)
+        add_scan_arguments(sub)
+        reporting.add_report_arguments(sub, app)
+        sub.set_defaults(handler=run)
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("collection")
+    group.add_argument("--timeout", type=positive_float, default=3600.0, metavar="SECONDS",
+                       help="overall deadline for collection; work not done by then is reported as ERROR "
+                       "(default: 3600)")
+    group.add_argument("--max-workers", type=positive_int, default=8, metavar="N",
+                       help="maximum concurrent API calls (default: 8)")
+    group.add_argument("--save-inventory", metavar="FILE",
+                       help="also write the collected inventory as a snapshot file, for 'ztscan evaluate', "
+                       "'ztscan diff' and 'ztscan inventory'")
+
+
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
+    return number
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
+    return number
+
+
+def run(args: argparse.Namespace, app: App) -> int:
+    provider = app.provider(args.provider)
+    settings = ScanSettings(rule_patterns=reporting.rule_patterns(args), timeout=args.timeout,
+                            max_workers=args.max_workers, strict=args.strict)
+    options = provider_options(args)
+    inventory, report = run_scan(app, provider, options, settings)
+    save_inventory(args, inventory, provider.name)
+    return reporting.finish(app, report, args)
+
+
+def save_inventory(args: argparse.Namespace, inventory, provider_name: str) -> None:
+    if getattr(args, "save_inventory", None):
+        from ztscan.snapshot import save_snapshot
+
+        save_snapshot(inventory, args.save_inventory, provider=provider_name)
+
+
+def provider_options(args: argparse.Namespace) -> dict:
+    """Return the parsed options a provider's collect() receives: its own plus nothing of the report's."""
+    report_options = {"format", "output", "export", "fail_on", "allow_incomplete", "baseline", "suppressions",
+                      "rules", "framework", "controls", "strict", "handler", "command", "provider", "verbose",
+                      *SCAN_OPTIONS}
+    return {key: value for key, value in vars(args).items() if key not in report_options}
