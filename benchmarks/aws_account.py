@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -53,9 +54,11 @@ class MotoServer:
 
     def __init__(self) -> None:
         env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false")
+        # moto prints a traceback for every operation it does not implement, so stderr goes to a file.
+        self.log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve().parent / "moto_server.py")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):
             self.process.kill()
@@ -79,6 +82,8 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
 
 
 def client_environment(endpoint: str) -> dict[str, str]:
@@ -366,9 +371,15 @@ S3_REQUEST_NAMES = {
 }
 
 
+#: SigV4 signing names that differ from the boto3 service name.
+SIGNING_NAMES = {"elasticloadbalancing": "elbv2"}
+
+
 def normalize_calls(calls: dict[str, int]) -> dict[str, int]:
-    """Rename the counter's S3 request names to API operations and merge the counts."""
+    """Rename the counter's request names to boto3 service and API operation names and merge the counts."""
     merged: Counter[str] = Counter()
     for name, count in calls.items():
-        merged[S3_REQUEST_NAMES.get(name, name)] += count
+        name = S3_REQUEST_NAMES.get(name, name)
+        service, _, operation = name.partition(" ")
+        merged[f"{SIGNING_NAMES.get(service, service)} {operation}"] += count
     return dict(sorted(merged.items()))

@@ -56,6 +56,8 @@ def machine_description(packages: Sequence[str] = ("ztscan", "boto3", "botocore"
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": {name: package_version(name) for name in packages},
+        # Other processes share this machine, so the load average is part of every figure.
+        "load_average_1_5_15": [round(value, 2) for value in os.getloadavg()],
     }
 
 
@@ -65,6 +67,8 @@ class ChildRun:
 
     argv: list[str]
     wall_seconds: float
+    #: User plus system CPU time of the child, which other processes on the machine do not inflate.
+    cpu_seconds: float
     max_rss_mib: float
     returncode: int
     stdout: str
@@ -74,6 +78,7 @@ class ChildRun:
         return {
             "argv": self.argv,
             "wall_seconds": round(self.wall_seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "max_rss_mib": round(self.max_rss_mib, 1),
             "returncode": self.returncode,
         }
@@ -110,7 +115,33 @@ def run_measured(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd:
     out_path.unlink()
     err_path.unlink()
     # On Linux ru_maxrss is in KiB.
-    return ChildRun(list(argv), wall, usage.ru_maxrss / 1024, process.returncode, stdout, stderr)
+    return ChildRun(list(argv), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode,
+                    stdout, stderr)
+
+
+NAMESPACE_MARKER = "ZTSCAN_BENCHMARK_IN_NETNS"
+
+
+def reexec_in_loopback_namespace() -> None:
+    """Re-run this script inside a new network namespace that has only loopback, then bring loopback up.
+
+    The first call re-executes the script under ``unshare -rn`` (a user and network
+    namespace, no root needed) and exits with its status. Inside the namespace it
+    runs ``ip link set lo up``. Raises SystemExit with a message when unshare or ip
+    is refused, rather than running with network access.
+    """
+    if os.environ.get(NAMESPACE_MARKER) == "1":
+        completed = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise SystemExit(f"could not bring up loopback in the namespace: {completed.stderr.strip()}")
+        return
+    env = dict(os.environ, **{NAMESPACE_MARKER: "1"})
+    argv = ["unshare", "-rn", sys.executable, *sys.argv]
+    try:
+        completed = subprocess.run(argv, env=env)
+    except FileNotFoundError:
+        raise SystemExit("unshare is not installed; the benchmark needs a network namespace with only loopback")
+    raise SystemExit(completed.returncode)
 
 
 def write_result(name: str, data: Mapping[str, Any]) -> Path:

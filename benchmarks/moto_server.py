@@ -7,8 +7,9 @@ default AMIs.
 
 Two extra paths, answered by the counter and never passed to moto:
 
-* ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n}}``
-  for every request since the last reset.
+* ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n},
+  "regions": {...}, "server_errors": {"service operation": n}}`` for every request
+  since the last reset; ``server_errors`` counts the HTTP 5xx responses.
 * ``POST /_benchmark/calls/reset`` sets the counts back to zero.
 
 A request is named by the service in its SigV4 credential scope and by its
@@ -40,6 +41,8 @@ class CountingApp:
         self.app = app
         self.counts: Counter[str] = Counter()
         self.regions: Counter[str] = Counter()
+        #: Requests answered with HTTP 5xx, mostly operations moto does not implement.
+        self.server_errors: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -53,10 +56,23 @@ class CountingApp:
             environ["wsgi.input"] = io.BytesIO(body)
         service, region = self._scope(environ)
         operation = self._operation(environ, service, path, body)
+        name = f"{service} {operation}"
         with self.lock:
-            self.counts[f"{service} {operation}"] += 1
+            self.counts[name] += 1
             self.regions[region] += 1
-        return self.app(environ, start_response)
+
+        def counting_start_response(status: str, headers: Any, *args: Any) -> Any:
+            if status.startswith("5"):
+                with self.lock:
+                    self.server_errors[name] += 1
+            return start_response(status, headers, *args)
+
+        try:
+            return self.app(environ, counting_start_response)
+        except Exception:
+            with self.lock:
+                self.server_errors[name] += 1
+            raise
 
     @staticmethod
     def _scope(environ: dict[str, Any]) -> tuple[str, str]:
@@ -92,8 +108,10 @@ class CountingApp:
             if environ.get("REQUEST_METHOD") == "POST":
                 self.counts.clear()
                 self.regions.clear()
+                self.server_errors.clear()
             payload = {"total": sum(self.counts.values()), "calls": dict(sorted(self.counts.items())),
-                       "regions": dict(sorted(self.regions.items()))}
+                       "regions": dict(sorted(self.regions.items())),
+                       "server_errors": dict(sorted(self.server_errors.items()))}
         data = json.dumps(payload).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
@@ -102,7 +120,8 @@ class CountingApp:
 def main() -> int:
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # werkzeug logs a traceback for every request moto cannot serve; the counter records those as server_errors.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     # werkzeug's request handler reads server.app on every request, so wrapping it here counts everything.

@@ -257,3 +257,33 @@ def test_signing_key_env_unset(monkeypatch: pytest.MonkeyPatch):
 def test_signing_key_env_read(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ZTSCAN_TEST_KEY", "s3cret")
     assert signing_key_from_env("ZTSCAN_TEST_KEY") == b"s3cret"
+
+
+def nan_constant(path: Path) -> None:
+    text = json.dumps(read_envelope(path)).replace('"flow_logs_enabled": true', '"flow_logs_enabled": NaN', 1)
+    path.write_bytes(gzip.compress(text.encode("utf-8")))
+
+
+def non_ascii_digest(path: Path) -> None:
+    envelope = read_envelope(path)
+    envelope["payload_sha256"] = "é" * 64
+    write_envelope(path, envelope, rehash=False)
+
+
+def trailing_garbage(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"garbage after the gzip stream")
+
+
+MORE_DAMAGE = {
+    "nan-constant": (nan_constant, "NaN is not valid JSON"),
+    "non-ascii-digest": (non_ascii_digest, "SHA-256"),
+    "trailing-garbage": (trailing_garbage, "corrupted"),
+}
+
+
+@pytest.mark.parametrize("damage,expected", MORE_DAMAGE.values(), ids=MORE_DAMAGE.keys())
+def test_hostile_content_rejected(snapshot_file: Path, damage, expected: str):
+    damage(snapshot_file)
+    with pytest.raises(ConfigurationError, match=expected) as caught:
+        load_snapshot(snapshot_file)
+    assert str(snapshot_file) in str(caught.value)

@@ -1,7 +1,7 @@
 """The technology asset inventory: one row per asset, with owner, encryption state and internet exposure.
 
-The HHS proposed rule of January 2025 (proposed 45 CFR 164.308(a)(1)) asks every
-regulated entity for a written inventory of the technology assets that create,
+The HHS proposed rule of January 2025 (proposed 45 CFR 164.308(a)(1)) would require
+every regulated entity to keep a written inventory of the technology assets that create,
 receive, maintain or transmit ePHI. This module builds the cloud part of that
 inventory from a collected :class:`ztscan.model.Inventory`; assets outside the
 cloud (laptops, medical devices, software licences) must be added by hand.
@@ -82,7 +82,7 @@ def encryption_state(resource: Resource, volumes_by_instance: dict[str, list[Res
 
 
 def _instance_encryption(volumes: list[Resource]) -> str:
-    """An instance is as encrypted as its volumes; without collected volumes the state is unknown."""
+    """Describe an instance's encryption from its attached volumes: ``unknown`` when none was collected."""
     if not volumes:
         return UNKNOWN
     states = [volume.facts.get("encrypted") for volume in volumes]

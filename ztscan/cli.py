@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
 import logging
@@ -15,7 +16,7 @@ from ztscan.provider import ConfigurationError
 from ztscan.report import ExitCode
 
 #: Command modules under ztscan/commands/, each with register(subparsers) and run(args, app) -> int.
-COMMAND_MODULES = ("scan", "demo", "collect", "evaluate", "diff", "inventory", "rules", "controls", "permissions", "plugins")
+COMMAND_MODULES = ("scan", "demo", "collect", "evaluate", "diff", "inventory", "rules", "controls", "permissions", "plugins", "merge")
 
 EPILOG = """\
 exit codes:
@@ -78,7 +79,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         app = App.create(out=out, err=err)
         parser = build_parser(app)
         try:
-            args = parser.parse_args(argv)
+            # argparse prints help, version and usage errors itself; send them to our streams.
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(argv)
         except SystemExit as exit_:
             return int(exit_.code or 0)
         configure_logging(args.verbose, err)

@@ -92,6 +92,14 @@ class Edge:
 class NetworkMap:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    _edge_keys: set[tuple[str, frozenset[str]]] = field(default_factory=set, repr=False)
+
+    def add_edge(self, edge: Edge) -> None:
+        """Append ``edge`` unless an edge of the same relation already joins the same two nodes, either way."""
+        key = (edge.relation, frozenset((edge.source, edge.target)))
+        if key not in self._edge_keys:
+            self._edge_keys.add(key)
+            self.edges.append(edge)
 
     def internet_paths(self) -> list[Edge]:
         return [edge for edge in self.edges if edge.relation == "internet-path"]
@@ -149,7 +157,12 @@ def open_ingress(rules: list[dict[str, Any]]) -> list[str]:
             else:
                 merged.append([low, high, names])
         for low, high, names in merged:
-            ports = "all ports" if (low, high) == _ALL_PORTS else str(low) if low == high else f"{low}-{high}"
+            if (low, high) == _ALL_PORTS:
+                ports = "all ports"
+            elif low == high:
+                ports = str(low)
+            else:
+                ports = f"{low}-{high}"
             found.append(f"{protocol} {ports} (rule {', '.join(repr(name) for name in names)})")
     return found
 
@@ -170,7 +183,7 @@ class _Analyzer:
         return handler(resource) if handler else Exposure(NOT_APPLICABLE)
 
     def firewall_ingress(self, firewall_ids: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
-        """Return (open port descriptions, firewall ids with open ports, reasons the answer is unknown)."""
+        """Return (open port descriptions, firewall ids with open ports, reasons the exposure is unknown)."""
         opened, via, unknown = [], [], []
         for firewall_id in firewall_ids:
             firewall = self.by_id.get(firewall_id)
@@ -293,27 +306,24 @@ def _add_edges(graph: NetworkMap, node: Node, analyzer: _Analyzer) -> None:
     facts = resource.facts
     if node.category == "network":
         for peer in facts.get("peerings") or []:
-            if peer in graph.nodes and node.id < peer:
-                graph.edges.append(Edge(node.id, peer, "peering", "peering"))
-            elif peer not in graph.nodes:
+            if peer not in graph.nodes:
                 graph.nodes[peer] = Node(peer, "network", f"peer {peer.rsplit('/', 1)[-1]} (not collected)")
-                graph.edges.append(Edge(node.id, peer, "peering", "peering"))
+            graph.add_edge(Edge(node.id, peer, "peering", "peering"))
     elif node.category == "gateway":
         for network_id in facts.get("network_ids") or []:
             if network_id in graph.nodes:
-                graph.edges.append(Edge(node.id, network_id, "attached", str(facts.get("gateway_type", ""))))
+                graph.add_edge(Edge(node.id, network_id, "attached", str(facts.get("gateway_type", ""))))
         if facts.get("gateway_type") == "internet":
-            graph.edges.append(Edge(INTERNET, node.id, "attached", "internet gateway"))
+            graph.add_edge(Edge(INTERNET, node.id, "attached", "internet gateway"))
     elif node.category == "firewall":
         node.lines = _rule_lines(resource)
         for target in facts.get("attached_to") or []:
             if target in graph.nodes and graph.nodes[target].category in ("instance", "database", "load_balancer"):
-                graph.edges.append(Edge(node.id, target, "protects"))
+                graph.add_edge(Edge(node.id, target, "protects"))
     if node.category in ("instance", "database", "load_balancer"):
         for firewall_id in facts.get("firewall_ids") or []:
-            edge = Edge(firewall_id, node.id, "protects")
-            if firewall_id in graph.nodes and edge not in graph.edges:
-                graph.edges.append(edge)
+            if firewall_id in graph.nodes:
+                graph.add_edge(Edge(firewall_id, node.id, "protects"))
     exposure = node.exposure
     if exposure is None or exposure.state == INTERNAL:
         return
@@ -322,7 +332,7 @@ def _add_edges(graph: NetworkMap, node: Node, analyzer: _Analyzer) -> None:
         label = "; ".join(exposure.details[1:] if len(exposure.details) > 1 else exposure.details)
     else:
         label = f"unknown: {exposure.details[-1]}" if exposure.details else "unknown"
-    graph.edges.append(Edge(INTERNET, node.id, relation, label))
+    graph.add_edge(Edge(INTERNET, node.id, relation, label))
 
 
 def _rule_lines(resource: Resource, limit: int = 6) -> list[str]:

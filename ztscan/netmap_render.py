@@ -1,9 +1,10 @@
 """Write a :class:`ztscan.netmap.NetworkMap` as Graphviz DOT or Mermaid, and render DOT to SVG with Graphviz.
 
 Legend, in both formats: a red edge from the Internet node is an internet path,
-labeled with the open ports or listeners; a dashed orange edge is a path that
-cannot be ruled out because a fact was not collected; a yellow fill marks a
-resource tagged as holding ePHI; a red border marks an exposed resource. Each DOT
+labeled with the open ports or listeners. A dashed orange edge is a path that
+cannot be ruled out because a fact was not collected. A yellow fill marks a
+resource tagged as holding ePHI, and a pink fill one that the internet reaches. A
+red border marks a resource that the internet reaches. Each DOT
 node carries a ``class`` attribute (category, ``ephi``, ``exposure-<state>``) that
 Graphviz copies into the SVG.
 """
@@ -21,10 +22,13 @@ from ztscan.netmap import INTERNET, UNKNOWN, Edge, NetworkMap, Node
 log = logging.getLogger(__name__)
 
 EPHI_FILL = "#fff2cc"
+#: Fill of an ePHI resource that the internet reaches.
+EPHI_EXPOSED_FILL = "#f4cccc"
 EXPOSED_COLOR = "#cc0000"
 UNKNOWN_COLOR = "#e69138"
 LEGEND = ("red edge: internet path (open ports or listeners); dashed orange edge: path unknown, a fact was "
-          "not collected; yellow fill: tagged ePHI; red border: reachable from the internet")
+          "not collected;\nyellow fill: tagged ePHI; pink fill: ePHI reachable from the internet; "
+          "red border: reachable from the internet")
 
 _SHAPES = {
     "internet": "doublecircle", "network": "component", "subnet": "plaintext", "gateway": "cds",
@@ -57,10 +61,13 @@ def node_lines(node: Node) -> list[str]:
             lines.append(", ".join(node.resource.facts.get("cidrs") or []))
         if node.category == "gateway":
             lines.append(str(node.resource.facts.get("gateway_type", "type unknown")))
+    state = node.exposure.state if node.exposure is not None else None
     if node.ephi:
-        lines.append("ePHI")
-    if node.exposure is not None and node.exposure.state != "internal":
-        lines.append(f"exposure: {node.exposure.state}")
+        lines.append("ePHI, REACHABLE FROM THE INTERNET" if state == "internet" else "ePHI")
+    if state == "internet" and not node.ephi:
+        lines.append("reachable from the internet")
+    elif state == UNKNOWN:
+        lines.append("internet exposure unknown")
     lines.extend(node.lines)
     return [line for line in lines if line]
 
@@ -103,7 +110,8 @@ def _dot_node(node: Node, indent: str) -> str:
     attributes = [f"label={_dot_quote(chr(10).join(node_lines(node)))}", f"shape={_SHAPES.get(node.category, 'box')}",
                   f"class={_dot_quote(' '.join(node_classes(node)))}"]
     if node.ephi:
-        attributes.append(f'style="filled,rounded", fillcolor="{EPHI_FILL}"')
+        exposed = node.exposure is not None and node.exposure.state == "internet"
+        attributes.append(f'style="filled,rounded", fillcolor="{EPHI_EXPOSED_FILL if exposed else EPHI_FILL}"')
     if node.exposure is not None and node.exposure.state == "internet":
         attributes.append(f'color="{EXPOSED_COLOR}", penwidth=3')
     elif node.exposure is not None and node.exposure.state == UNKNOWN:

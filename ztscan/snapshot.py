@@ -15,7 +15,7 @@ The file is one gzip stream holding one JSON object, the envelope::
 
 The canonical payload is ``json.dumps(payload, sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)`` encoded as UTF-8. The SHA-256 digest detects accidental damage
-and naive edits only: whoever can rewrite the file can recompute it. The optional
+and naive edits only, because anyone who can rewrite the file can recompute it. The optional
 HMAC-SHA256 signature, keyed with a secret that only the signer and the verifier
 hold, detects deliberate tampering. docs/snapshots.md describes the format for users.
 """
@@ -49,6 +49,8 @@ SUPPORTED_VERSIONS = (1,)
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 #: Default bound on the decompressed size of a snapshot (512 MiB), so that a gzip bomb cannot exhaust memory.
+#: NOTE: parsed into Python objects, a document near this bound takes several times its size in memory (an
+#: estimate, not measured); the largest inventories seen in tests are far smaller.
 MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
 #: Maximum nesting depth of JSON arrays and objects in a snapshot; real inventories stay far below it.
 MAX_DEPTH = 64
@@ -178,10 +180,11 @@ def read_snapshot(path: str | os.PathLike[str], signing_key: bytes | None = None
                   max_bytes: int = MAX_DECOMPRESSED_BYTES) -> Snapshot:
     """Read, check and decode a snapshot file.
 
-    Raises ConfigurationError naming the file and the fix when the file is missing,
-    empty, not gzip, truncated, corrupted, larger than ``max_bytes`` once
-    decompressed, nested deeper than MAX_DEPTH, of another format or an unsupported
-    version, fails its digest, or (with ``signing_key``) lacks a valid signature.
+    Raises ConfigurationError, naming the file and the fix, when the file is
+    missing, empty, not gzip, truncated, corrupted, larger than ``max_bytes`` once
+    decompressed or nested deeper than MAX_DEPTH. The same happens for another
+    format, an unsupported version, a digest mismatch, and (with ``signing_key``)
+    a missing or invalid signature.
     Nothing is returned until every check has passed.
     """
     source = str(path)
@@ -191,7 +194,7 @@ def read_snapshot(path: str | os.PathLike[str], signing_key: bytes | None = None
     if not isinstance(payload, dict):
         raise ConfigurationError(f"{source}: the snapshot has no payload object; the file is damaged, {_RECOLLECT}")
     digest = hashlib.sha256(canonical_payload(payload)).hexdigest()
-    if not hmac.compare_digest(digest, str(envelope.get("payload_sha256", ""))):
+    if not hmac.compare_digest(digest.encode("ascii"), str(envelope.get("payload_sha256", "")).encode("utf-8")):
         raise ConfigurationError(
             f"{source}: the snapshot's content does not match its SHA-256 digest, so it was damaged or edited "
             f"after it was written; use an intact copy or {_RECOLLECT}")
@@ -217,7 +220,8 @@ def _decompress(source: str, max_bytes: int) -> bytes:
     chunks: list[bytes] = []
     total = 0
     with handle:
-        if not handle.read(1):
+        start = handle.read(2)
+        if not start:
             raise ConfigurationError(f"{source}: the snapshot file is empty; {_RECOLLECT}")
         handle.seek(0)
         try:
@@ -234,7 +238,7 @@ def _decompress(source: str, max_bytes: int) -> bytes:
                             "limit, so split the collection into smaller files")
                     chunks.append(chunk)
         except gzip.BadGzipFile as exc:
-            if "Not a gzipped file" in str(exc):
+            if start != b"\x1f\x8b":
                 raise ConfigurationError(
                     f"{source}: not a ztscan snapshot (not a gzip file); pass a file written by "
                     "'ztscan collect --output' or 'ztscan scan --save-inventory'") from None
@@ -248,9 +252,13 @@ def _decompress(source: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _parse_json(source: str, data: bytes) -> Any:
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise ConfigurationError(f"{source}: the snapshot is corrupted (its content is not UTF-8); {_RECOLLECT}") from None
     except RecursionError:
@@ -261,6 +269,8 @@ def _parse_json(source: str, data: bytes) -> Any:
         raise ConfigurationError(
             f"{source}: the snapshot is corrupted (invalid JSON at line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}); {_RECOLLECT}") from None
+    except ValueError as exc:  # NaN or Infinity, or an integer longer than Python's digit limit
+        raise ConfigurationError(f"{source}: the snapshot is corrupted ({exc}); {_RECOLLECT}") from None
     if _depth_exceeds(document, MAX_DEPTH):
         raise ConfigurationError(
             f"{source}: the snapshot is nested more than {MAX_DEPTH} levels deep, the limit for snapshot files; "
@@ -328,7 +338,7 @@ def _check_signature(source: str, envelope: dict[str, Any], version: int, digest
         return True, False
     expected = hmac.new(key, _signed_message(version, str(envelope.get("created_at", "")), digest),
                         hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, str(signature.get("value", ""))):
+    if not hmac.compare_digest(expected.encode("ascii"), str(signature.get("value", "")).encode("utf-8")):
         raise ConfigurationError(
             f"{source}: the snapshot's signature does not match, so it was altered after signing or signed "
             "with another key; check the key in --signing-key-env or use an intact copy")

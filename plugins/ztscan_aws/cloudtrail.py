@@ -42,9 +42,14 @@ def collect_trails(target: Target) -> None:
 def selector_facts(response: dict[str, Any]) -> dict[str, bool]:
     """Return whether basic or advanced event selectors record management and data events."""
     basic = response.get("EventSelectors") or []
+    advanced = response.get("AdvancedEventSelectors") or []
+    if not basic and not advanced:
+        # A trail created without selectors records management events, the CloudTrail default
+        # (moto 5.2 returns both lists empty for such a trail).
+        return {"management_events": True, "data_access_events": False}
     management = any(s.get("IncludeManagementEvents", True) for s in basic)
     data = any(s.get("DataResources") for s in basic)
-    for selector in response.get("AdvancedEventSelectors") or []:
+    for selector in advanced:
         for field in selector.get("FieldSelectors", []):
             if field.get("Field") == "eventCategory":
                 management = management or "Management" in field.get("Equals", [])

@@ -79,7 +79,8 @@ class AdminFacts:
         direct_unknown = unknown and (bool(failures) or any(v.admin is None and v.direct for v in verdicts))
         if any(v.direct for v in granting) or not direct_unknown:
             facts["admin_via_direct_policy"] = any(v.direct for v in granting)
-        if not unknown:
+        if granting or not unknown:
+            # With some policies unreadable, the list holds the policies known to grant the rights.
             facts["admin_policies"] = sorted({v.name for v in granting})
         return facts, failures
 

@@ -50,6 +50,8 @@ _OPERATIONS = {
         ("GetBucketEncryption", "default encryption"),
         ("GetBucketPolicy", "TLS enforcement"),
         ("GetPublicAccessBlock", "bucket public access block"),
+        ("GetBucketPolicyStatus", "whether the bucket policy is public"),
+        ("GetBucketAcl", "public ACL grants"),
         ("GetBucketVersioning", "versioning"),
         ("GetBucketLogging", "access logging"),
     ],

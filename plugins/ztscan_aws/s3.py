@@ -14,7 +14,7 @@ BUCKET = "storage.bucket"
 BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 ENCRYPTION_NAMES = {"AES256": "SSE-S3", "aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS"}
 BUCKET_FACTS = ("encrypted", "encryption", "key_type", "tls_enforced", "min_tls_version",
-                "public_access_blocked", "versioning", "access_logging")
+                "public_access_blocked", "public", "versioning", "access_logging", "network_default_deny")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -104,7 +104,7 @@ def collect_buckets(target: Target, regions: set[str]) -> None:
         account_block: dict[str, bool] | None = read_block(lambda: target.call(
             "s3control", "GetPublicAccessBlock", AccountId=target.account)["PublicAccessBlockConfiguration"])
     except ApiFailure as failure:
-        target.record(failure, BUCKET, ("public_access_blocked",))
+        target.record(failure, BUCKET, ("public_access_blocked", "public"))
         account_block = None
     target.map(lambda bucket: _collect_bucket(target, bucket["Name"], account_block, regions), buckets)
 
@@ -148,12 +148,17 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
         document = json.loads(policy["Policy"])
         facts.update(tls_enforced=denies_plain_http(document), min_tls_version=minimum_tls_version(document))
 
+    effective: dict[str, bool] | None = None
     try:
         block = read_block(lambda: where.call("s3", "GetPublicAccessBlock", Bucket=name)["PublicAccessBlockConfiguration"])
         if account_block is not None:
-            facts["public_access_blocked"] = all(block.get(f) or account_block.get(f) for f in BLOCK_FLAGS)
+            effective = {f: bool(block.get(f) or account_block.get(f)) for f in BLOCK_FLAGS}
+            facts["public_access_blocked"] = all(effective.values())
     except ApiFailure as failure:
-        where.record(failure, BUCKET, ("public_access_blocked",), arn)
+        where.record(failure, BUCKET, ("public_access_blocked", "public"), arn)
+    _public_facts(where, name, arn, effective, facts)
+    # S3 has no network default action; VPC endpoint policies are outside this fact.
+    facts["network_default_deny"] = None
 
     versioning = read("GetBucketVersioning", ("versioning",))
     if versioning is not None:
@@ -162,3 +167,35 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
     if logging_config is not None:
         facts["access_logging"] = "LoggingEnabled" in logging_config
     where.add(BUCKET, arn, name, facts)
+
+
+PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                 "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+
+
+def _public_facts(where: Target, name: str, arn: str, effective: dict[str, bool] | None,
+                  facts: dict[str, Any]) -> None:
+    """Set ``public``: the bucket policy or ACL grants access to everyone and no block neutralizes it.
+
+    With the effective public access block unknown, a grant found leaves ``public``
+    uncollected, because a block may neutralize it.
+    """
+    try:
+        policy_public = bool(where.call("s3", "GetBucketPolicyStatus", Bucket=name)["PolicyStatus"].get("IsPublic"))
+    except ApiFailure as failure:
+        if failure.code != "NoSuchBucketPolicy":
+            where.record(failure, BUCKET, ("public",), arn)
+            return
+        policy_public = False
+    try:
+        grants = where.call("s3", "GetBucketAcl", Bucket=name).get("Grants", [])
+    except ApiFailure as failure:
+        where.record(failure, BUCKET, ("public",), arn)
+        return
+    acl_public = any(g.get("Grantee", {}).get("URI") in PUBLIC_GROUPS for g in grants)
+    if effective is None:
+        if not (policy_public or acl_public):
+            facts["public"] = False
+        return
+    facts["public"] = ((policy_public and not effective["RestrictPublicBuckets"])
+                       or (acl_public and not effective["IgnorePublicAcls"]))

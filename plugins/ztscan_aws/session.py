@@ -1,4 +1,4 @@
-"""Credentials, the account identity and a cache of boto3 clients per thread, region and service."""
+"""Credentials, the account identity and a cache of boto3 clients per region and service."""
 
 from __future__ import annotations
 
@@ -44,11 +44,12 @@ def import_boto3() -> Any:
 
 
 class AwsSession:
-    """A boto3 session plus thread-local clients configured with bounded retries and timeouts.
+    """A boto3 session plus one client per region and service, with bounded retries and timeouts.
 
-    Creating clients from one boto3 session is not thread-safe, so creation happens
-    under a lock; the clients themselves are thread-safe, but each thread keeps its
-    own to avoid sharing connection pools between threads.
+    botocore clients are thread-safe, so worker threads share them; creating one
+    costs tens of milliseconds (service model and endpoint rules), which per-thread
+    clients would multiply by the pool size. Creating clients from one boto3 session
+    is not thread-safe, so creation happens under a lock.
     """
 
     def __init__(self, boto_session: Any, endpoint_url: str | None = None,
@@ -64,22 +65,18 @@ class AwsSession:
             max_pool_connections=max_pool_connections,
         )
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self._clients: dict[tuple[str, str], Any] = {}
 
     def client(self, service: str, region: str) -> Any:
-        """Return this thread's client for ``service`` in ``region``, creating it on first use."""
-        cache = getattr(self._local, "clients", None)
-        if cache is None:
-            cache = self._local.clients = {}
+        """Return the client for ``service`` in ``region``, creating it on first use."""
         key = (service, region)
-        client = cache.get(key)
-        if client is None:
-            kwargs: dict[str, Any] = {"region_name": region, "config": self.config}
-            if self.endpoint_url:
-                kwargs["endpoint_url"] = self.endpoint_url
-            with self._lock:
-                client = self.boto_session.client(service, **kwargs)
-            cache[key] = client
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                kwargs: dict[str, Any] = {"region_name": region, "config": self.config}
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                client = self._clients[key] = self.boto_session.client(service, **kwargs)
         return client
 
     def home_region(self, partition: str = "aws") -> str:

@@ -1,1 +1,1 @@
-"""The AZURE provider plugin for ztscan."""
+"""The Azure provider plugin for ztscan: ARM through the azure-mgmt clients, Entra ID through Microsoft Graph."""

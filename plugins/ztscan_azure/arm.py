@@ -9,6 +9,7 @@ to every ARM and Graph request, and every failed call goes through
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -31,8 +32,8 @@ class RetrySettings:
     total: int = 4
     backoff_factor: float = 0.8
     backoff_max: float = 30.0
-    #: Longest wait a ``Retry-After`` header may impose, in seconds. azure-core obeys
-    #: the header with no upper limit (an hour-long wait stalls the scan), so it is capped.
+    #: Maximum wait in seconds that a ``Retry-After`` header can impose. azure-core 1.41
+    #: obeys the header with no upper limit, so an hour-long value would stall the scan.
     max_retry_after: float = 60.0
     connection_timeout: float = 20.0
     read_timeout: float = 60.0
@@ -101,7 +102,8 @@ class AzureSession:
         """Return the JSON REST client for ``"arm"`` or ``"graph"`` (calls no azure-mgmt package covers)."""
         from ztscan_azure.rest import JsonClient
 
-        key = ("rest", kind)
+        # One client per thread, because a requests.Session is not documented as thread-safe.
+        key = (f"rest-{threading.get_ident()}", kind)
         if key not in self._clients:
             if kind == "arm":
                 endpoint, scope, link = self.cloud.arm_endpoint, self.cloud.arm_scope, "nextLink"

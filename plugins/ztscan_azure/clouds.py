@@ -34,8 +34,10 @@ class AzureCloud:
         return self.graph_audience.rstrip("/") + "/.default"
 
 
-# Sources: Microsoft Learn, "National clouds" (Microsoft Graph deployments) and
-# "Azure Government developer guide" / "Azure China developer guide" endpoint tables.
+# Sources: ARM endpoints and token audiences as in azure-mgmt-core 1.6 (tools.get_arm_endpoints),
+# sign-in and Graph endpoints as in Microsoft Learn, "Microsoft Graph national cloud deployments".
+# NOTE: "usgov" is GCC High. The US DoD cloud serves Graph at https://dod-graph.microsoft.us,
+# so a DoD tenant needs --graph-endpoint.
 CLOUDS: dict[str, AzureCloud] = {
     "public": AzureCloud(
         name="public",
@@ -50,7 +52,7 @@ CLOUDS: dict[str, AzureCloud] = {
         arm_endpoint="https://management.usgovcloudapi.net",
         graph_endpoint="https://graph.microsoft.us",
         authority_host="https://login.microsoftonline.us",
-        arm_audience="https://management.usgovcloudapi.net",
+        arm_audience="https://management.core.usgovcloudapi.net",
         graph_audience="https://graph.microsoft.us",
     ),
     "china": AzureCloud(

@@ -1,12 +1,16 @@
 """Collect Entra ID facts through Microsoft Graph: the tenant's MFA policy and its users.
 
-A conditional access policy counts as requiring MFA when it is enabled (not
-report-only), applies to all cloud apps with no app excluded, to every client
-app type, with no location, platform, device or risk condition, and its grant
-requires MFA or an authentication strength (alone, or with AND). For all users
-it includes "All" users and excludes no group or role; excluding single users is
-accepted, because emergency-access accounts are meant to be excluded. For
-administrators it covers all users or includes the Global Administrator role.
+A conditional access policy counts as requiring MFA when all of these are true:
+
+* it is enabled, not report-only;
+* it applies to all cloud apps with none excluded, and to every client app type;
+* it has no location, platform, device or risk condition;
+* its grant requires MFA or an authentication strength, alone or with AND.
+
+For all users, the policy includes "All" users and excludes no group or role.
+Excluding single users is accepted, because emergency-access accounts are
+meant to be excluded. For administrators, the policy covers all users or
+includes the Global Administrator role.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ def collect(session: AzureSession, recorder: Recorder, tenant_id: str) -> None:
     defaults: bool | None = None
     policies_all: bool | None = None
     policies_admins: bool | None = None
+
     try:
         body = recorder.call(graph.OPS["security_defaults"], lambda: graph.security_defaults(session), scope,
                              [("identity.tenant_policy", ("security_defaults",) + _MFA_FACTS)])
@@ -111,6 +116,7 @@ def collect(session: AzureSession, recorder: Recorder, tenant_id: str) -> None:
         policies_all, policies_admins = mfa_policies(policies)
     except CallFailed:
         pass
+
     all_users = _combine(defaults, policies_all)
     admins = _combine(defaults, policies_admins)
     # A fact that could not be settled stays absent, so the MFA rules report ERROR.
@@ -163,7 +169,7 @@ def _collect_users(session: AzureSession, recorder: Recorder, tenant_id: str, mf
     for user in users:
         user_id = user["id"]
         facts: dict[str, Any] = {
-            # Every enabled Entra ID account can sign in interactively.
+            # Graph has no per-user password flag, so an enabled account counts as able to sign in.
             "console_access": user.get("accountEnabled") is not False,
             "password_last_changed": iso_time(user.get("lastPasswordChangeDateTime")),
             "created": iso_time(user.get("createdDateTime")),

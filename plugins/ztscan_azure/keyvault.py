@@ -69,8 +69,9 @@ def collect(session: AzureSession, recorder: Recorder, subscription_id: str) -> 
         properties = props(vault)
         scope = location_scope(subscription_id, vault.get("location"))
         recorder.add("crypto.vault", vault["id"], scope, vault.get("name", ""), {
-            # Soft delete is on unless explicitly switched off; it can no longer be switched off.
-            "soft_delete": properties.get("enableSoftDelete") is not False,
+            # ARM sets enableSoftDelete to true on every vault created without it, and true cannot be
+            # reverted, so a vault whose response lacks it predates that default and counts as off.
+            "soft_delete": properties.get("enableSoftDelete") is True,
             "purge_protection": properties.get("enablePurgeProtection") is True,
         }, vault.get("tags"))
         _collect_keys(client, recorder, vault, scope)

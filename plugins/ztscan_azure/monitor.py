@@ -53,7 +53,7 @@ def collect(session: AzureSession, recorder: Recorder, subscription_id: str) -> 
                                  [("audit.trail", ())])
     except CallFailed:
         return
-    # The Administrative category holds every create, update, delete and action call made through ARM.
+    # The Administrative category records every create, update, delete and action call made through ARM.
     exporting = [setting.get("name", "") for setting in settings if exports_logs(setting, {"Administrative"})]
     recorder.add("audit.trail", f"{subscription}/providers/Microsoft.Insights/diagnosticSettings", scope,
                  "Activity Log", {

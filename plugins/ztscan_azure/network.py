@@ -1,11 +1,11 @@
 """Collect network security groups, virtual networks, subnets, public IPs, interfaces and flow logs.
 
-Flow logs: a virtual network counts as having flow logs enabled when an enabled
-Network Watcher flow log targets the virtual network itself, or when it has at
-least one subnet and every subnet is covered by an enabled flow log on the
-subnet or on the NSG associated with the subnet. NSG flow logs on network
-interfaces alone do not count, because traffic of other interfaces in the
-network would go unrecorded.
+Flow logs: a virtual network counts as having flow logs enabled in two cases.
+Either an enabled Network Watcher flow log targets the virtual network itself,
+or the network has at least one subnet and every subnet is covered by an
+enabled flow log on the subnet or on the NSG associated with the subnet. NSG
+flow logs on network interfaces alone do not count, because traffic of other
+interfaces in the network would go unrecorded.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ _FLOW_FACTS = (("network", ("flow_logs_enabled",)), ("network.subnet", ("flow_lo
 
 @dataclass
 class NetworkData:
-    """What the compute collector needs from the network listings; None where the listing failed."""
+    """Network listings that the compute collector reads. A field is None when its listing failed."""
 
     nics: dict[str, dict[str, Any]] | None = None
     public_ips: dict[str, dict[str, Any]] | None = None
@@ -127,7 +127,7 @@ def _add_firewall(recorder: Recorder, subscription_id: str, group: dict[str, Any
     recorder.add("network.firewall", group["id"], location_scope(subscription_id, group.get("location")),
                  group.get("name", ""), {
                      "rules": nsg.normalize_rules(group),
-                     # Azure creates no NSG by default: every NSG is one somebody made.
+                     # Azure creates no NSG by default, so no NSG is a platform default group.
                      "is_default_group": False,
                      "network_id": next(iter(networks.values())) if len(networks) == 1 else None,
                      "attached_to": subnets + interfaces,
@@ -184,8 +184,7 @@ def _add_network(recorder: Recorder, subscription_id: str, vnet: dict[str, Any],
             "network_id": vnet["id"],
             "cidr": prefixes[0] if prefixes else "",
             "private_google_access": None,
-            # NOTE: Azure subnets reach the internet through default outbound access or a NAT
-            # gateway without an internet gateway resource, so the AWS notion does not apply.
+            # Azure has no internet gateway resource whose route would mark a subnet public.
             "public": None,
         }
         if flow_logs.known(region):

@@ -2,7 +2,7 @@
 
 An NSG rule names its ports and addresses in either a singular field
 (``destinationPortRange``, ``sourceAddressPrefix``) or a plural one
-(``destinationPortRanges``, ``sourceAddressPrefixes``); the API fills one of
+(``destinationPortRanges``, ``sourceAddressPrefixes``). The API fills one of
 them and leaves the other empty, so both are read and merged.
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Canonical spelling of the service tags and wildcards the rules test for.
-#: ARM compares service tags case-insensitively.
+#: Canonical spelling of the service tags and wildcards that the rules compare against.
 _CANONICAL_TAGS = {"internet": "Internet", "any": "Any", "*": "*", "virtualnetwork": "VirtualNetwork"}
 
 #: Destinations that include every member of the network, so the rule has no narrower target.
@@ -72,8 +71,8 @@ def normalize_rule(rule: dict[str, Any], builtin: bool) -> dict[str, Any]:
     """Return one NSG rule (REST JSON shape) as a FIREWALL_RULE_FIELDS dict."""
     properties = rule.get("properties") or {}
     inbound = str(properties.get("direction", "")).lower() == "inbound"
-    # For an inbound rule the peers are the sources and the members are the destinations;
-    # an outbound rule swaps them, and FIREWALL_RULE_FIELDS calls the peers "sources" either way.
+    # For an inbound rule the peers are the sources and the members are the destinations.
+    # An outbound rule swaps them, but FIREWALL_RULE_FIELDS calls the peers "sources" either way.
     peer, member = ("source", "destination") if inbound else ("destination", "source")
     peers = [_canonical(value) for value in merged(properties, f"{peer}AddressPrefix", f"{peer}AddressPrefixes")]
     members = [_canonical(value) for value in merged(properties, f"{member}AddressPrefix", f"{member}AddressPrefixes")]

@@ -32,7 +32,12 @@ COLLECTOR_KINDS = {
     "monitor": ("audit.trail",),
     "identity": ("identity.tenant_policy", "identity.user"),
 }
-ARM_KINDS = tuple(kind for name, kinds in COLLECTOR_KINDS.items() if name != "identity" for kind in kinds)
+ARM_KINDS = tuple(dict.fromkeys(kind for name, kinds in COLLECTOR_KINDS.items() if name != "identity"
+                                for kind in kinds))
+#: Facts of other collectors' kinds that a collector supplies, and that a crash of it leaves missing.
+COLLECTOR_FACTS = {
+    "network": (("compute.instance", ("public_ips", "firewall_ids", "network_id", "subnet_id")),),
+}
 
 
 def _now() -> str:
@@ -58,7 +63,7 @@ class AzureProvider:
         group.add_argument("--tenant-id", help="Entra ID tenant id (default: the tenant of the subscriptions)")
         group.add_argument("--client-id", help="application (client) id of the service principal")
         group.add_argument("--client-secret-env", metavar="VAR",
-                           help="name of the environment variable that holds the client secret")
+                           help="name of the environment variable that contains the client secret")
         group.add_argument("--certificate-path", metavar="PATH",
                            help="PEM or PFX certificate of the service principal")
         group.add_argument("--subscriptions", metavar="IDS",
@@ -73,7 +78,7 @@ class AzureProvider:
         group.add_argument("--max-retries", type=int, metavar="N", default=4,
                            help="retries of a throttled or failed request (default: 4)")
         group.add_argument("--max-retry-wait", type=float, metavar="SECONDS", default=60.0,
-                           help="longest wait a Retry-After header may impose, in seconds (default: 60)")
+                           help="maximum wait in seconds that a Retry-After header can impose (default: 60)")
 
     def operations(self) -> list[ApiOperation]:
         from ztscan_azure import compute, graph, keyvault, monitor, network, sql, storage
@@ -83,7 +88,37 @@ class AzureProvider:
             result.extend(module.OPS.values())
         return result
 
+    def permission_policy(self) -> dict[str, Any]:
+        """Return a custom Azure role definition with every ARM action a scan uses, and the Graph permissions.
+
+        The role definition goes to ``az role definition create``; replace the
+        placeholder subscription in ``AssignableScopes``. The Graph permissions are
+        application permissions to grant to the service principal, with admin consent.
+        """
+        operations = self.operations()
+        return {
+            "roleDefinition": {
+                "Name": "ztscan reader",
+                "IsCustom": True,
+                "Description": "Read-only access for ztscan scans of network, compute, storage, SQL, Key Vault "
+                               "and Activity Log settings",
+                "Actions": sorted({op.permission for op in operations if op.service != "graph"}),
+                "NotActions": [],
+                "DataActions": [],
+                "NotDataActions": [],
+                "AssignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000000"],
+            },
+            "microsoftGraphApplicationPermissions": sorted({op.permission for op in operations
+                                                            if op.service == "graph"}),
+        }
+
     def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:
+        """Collect every chosen subscription in parallel and the tenant's identities, and return the inventory.
+
+        Raise ConfigurationError for invalid options, a credential that gets no token,
+        or a credential that can see no subscription. Every other failure is recorded
+        in the inventory's errors.
+        """
         try:
             import azure.core  # noqa: F401
             import azure.mgmt.network  # noqa: F401
@@ -100,9 +135,11 @@ class AzureProvider:
         verify = options.get("ca_bundle") or None
         if verify and not os.path.isfile(verify):
             raise ConfigurationError(f"--ca-bundle {verify!r} was not found; give a PEM file of CA certificates")
+        max_retries = options.get("max_retries")
+        max_wait = options.get("max_retry_wait")
         retry = options.get("retry") or RetrySettings(
-            total=int(options.get("max_retries", RetrySettings.total)),
-            max_retry_after=float(options.get("max_retry_wait", RetrySettings.max_retry_after)),
+            total=int(max_retries if max_retries is not None else RetrySettings.total),
+            max_retry_after=float(max_wait if max_wait is not None else RetrySettings.max_retry_after),
         )
         if retry.total < 0 or retry.max_retry_after < 0:
             raise ConfigurationError("--max-retries and --max-retry-wait must be zero or more")
@@ -208,8 +245,8 @@ class AzureProvider:
                 raise
             log.error("Azure %s collector crashed in %s: %s: %s", name, scope.label(), type(exc).__name__, exc)
             operation = ApiOperation(name, "collect", "")
-            recorder.record(scope, operation, "CollectorCrashed", f"{type(exc).__name__}: {exc}",
-                            [(kind, ()) for kind in COLLECTOR_KINDS[name]])
+            affects = [(kind, ()) for kind in COLLECTOR_KINDS[name]] + list(COLLECTOR_FACTS.get(name, ()))
+            recorder.record(scope, operation, "CollectorCrashed", f"{type(exc).__name__}: {exc}", affects)
             return None
 
     def _collect_subscription(self, session: Any, subscription_id: str, display_name: str) -> Inventory:

@@ -45,6 +45,7 @@ class JsonClient:
         """GET ``path`` (relative to the endpoint, or an absolute next link) and return the JSON body."""
         from azure.core.exceptions import (
             ClientAuthenticationError,
+            DecodeError,
             HttpResponseError,
             ResourceNotFoundError,
             map_error,
@@ -60,7 +61,10 @@ class JsonClient:
             raise HttpResponseError(response=response)
         if not response.content:
             return {}
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise DecodeError(f"the response to GET {url} is not JSON", response=response) from None
 
     def list(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """GET every page of a ``value`` collection, following the next link exactly as given."""

@@ -74,8 +74,8 @@ def firewall_rules(items: list[dict[str, Any]], ipv6: list[dict[str, Any]], publ
 
 
 def _min_tls(value: Any) -> str:
-    # NOTE: a server without minimalTlsVersion (or with "None") has historically accepted
-    # TLS 1.0, so it is reported as "1.0" rather than as "no setting".
+    # NOTE: a server without minimalTlsVersion (or with "None") accepted TLS 1.0, so it is reported
+    # as "1.0". Azure is reported to have ended TLS 1.0 and 1.1 for SQL in August 2025, which is unverified here.
     text = str(value or "").strip()
     return "1.0" if text in ("", "None") else text
 

@@ -61,8 +61,7 @@ def _add_account(session: AzureSession, client: Any, recorder: Recorder, subscri
         "encryption": key_source,
         "key_type": "provider" if key_source.lower() == "microsoft.storage" else "customer",
         "tls_enforced": properties.get("supportsHttpsTrafficOnly") is not False,
-        # An account without the property accepts TLS 1.0 and newer (Microsoft Learn,
-        # "Enforce a minimum required version of TLS for requests to a storage account").
+        # The StorageAccount model of the ARM specification reads an unset minimumTlsVersion as TLS 1.0.
         "min_tls_version": properties.get("minimumTlsVersion") or "TLS1_0",
         # Before November 2023 an unset allowBlobPublicAccess meant allowed, so only False blocks.
         "public_access_blocked": blob_public_allowed is False,

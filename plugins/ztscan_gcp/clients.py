@@ -130,6 +130,12 @@ class GcpApis:
         return resourcemanager_v3.FoldersClient(credentials=self.credentials, transport="rest",
                                                 client_options=self._client_options("cloudresourcemanager"))
 
+    def organizations_client(self) -> Any:
+        from google.cloud import resourcemanager_v3
+
+        return resourcemanager_v3.OrganizationsClient(credentials=self.credentials, transport="rest",
+                                                      client_options=self._client_options("cloudresourcemanager"))
+
     def kms(self) -> Any:
         from google.cloud import kms_v1
 
@@ -190,7 +196,7 @@ class GcpApis:
              resource_id: str | None = None) -> tuple[bool, T | None]:
         """Run ``produce`` and return ``(True, result)``, or record a CollectionError and return ``(False, None)``.
 
-        Only API, transport and credential errors are recorded; a bug in a collector
+        Only API, transport and credential errors are recorded. A bug in a collector
         propagates to the provider, which records it for the whole collector. A call
         that would start after the scan deadline is recorded as timed out, not made.
         ``produce`` must finish its paging itself (``list(pager)``), so that an error

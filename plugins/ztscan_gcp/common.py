@@ -96,7 +96,7 @@ def metadata_value(metadata: dict[str, Any] | None, key: str) -> str | None:
 
 
 def metadata_flag(value: str | None) -> bool | None:
-    """Interpret a metadata switch such as ``enable-oslogin``; None when the key is absent."""
+    """Interpret a metadata switch such as ``enable-oslogin``, or return None when the key is absent."""
     if value is None:
         return None
     return value.strip().lower() in ("true", "1", "yes", "y", "on")

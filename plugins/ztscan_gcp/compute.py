@@ -21,7 +21,7 @@ _PROJECT_METADATA_FACTS = ("os_login", "serial_port_enabled")
 
 
 def instance_facts(instance: dict[str, Any], project_metadata: dict[str, Any] | None) -> dict[str, Any]:
-    """Normalize one instance; ``project_metadata`` is None when the project could not be read.
+    """Normalize one instance. ``project_metadata`` is None when the project could not be read.
 
     An instance-level metadata value overrides the project-level one. Without
     project metadata, ``os_login`` and ``serial_port_enabled`` are left out unless

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 #: OAuth scope requested for every API. What the scan may read is decided by the IAM roles
 #: of the identity (for example Viewer plus Security Reviewer), not by this scope.
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-#: Lifetime in seconds of an impersonated token; google-auth refreshes it when it expires.
+#: Lifetime in seconds of an impersonated token. google-auth refreshes it when it expires.
 IMPERSONATION_LIFETIME = 3600
 
 

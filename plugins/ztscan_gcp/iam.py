@@ -4,12 +4,12 @@ The project IAM policy comes from Resource Manager ``getIamPolicy`` and yields:
 
 * ``identity.user`` for every ``user:`` member granted a primitive role (owner
   or editor); those roles count as full administrator rights.
-* ``audit.trail`` for the project's Cloud Audit Logs configuration.
+* ``audit.trail`` for the project's Cloud Audit Logs configuration (see ztscan_gcp.auditlogs).
 * ``admin_rights`` of the project's service accounts.
 
 Google account sign-in, 2-step verification and last sign-in times live in
-Google Workspace or Cloud Identity, which project credentials cannot read, so
-those user facts are left out with a collection error that says why, and the
+Google Workspace or Cloud Identity, which project credentials cannot read. Those
+user facts are left out with a collection error that gives the reason, and the
 ``identity.tenant_policy`` reports MFA as not assessable.
 """
 
@@ -18,12 +18,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ztscan_gcp.auditlogs import add_trail
 from ztscan_gcp.common import ProjectRun
 
 PRIMITIVE_ADMIN_ROLES = ("roles/owner", "roles/editor")
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
-#: Data access audit log types; both must be on for ``data_access_events``.
-DATA_ACCESS_LOG_TYPES = frozenset({"DATA_READ", "DATA_WRITE"})
 #: validBeforeTime Google sets on a user-managed key that never expires.
 _NEVER_EXPIRES_YEAR = "9999-"
 
@@ -65,7 +64,7 @@ def read_policy(run: ProjectRun) -> None:
 
 
 def admin_roles_by_member(policy: dict[str, Any]) -> dict[str, list[str]]:
-    """Map each member to the primitive administrator roles it holds without a condition."""
+    """Map each member to the primitive administrator roles granted to it."""
     found: dict[str, list[str]] = {}
     for binding in policy.get("bindings", ()):
         role = binding.get("role", "")
@@ -81,27 +80,6 @@ def public_bindings(policy: dict[str, Any]) -> list[str]:
             for member in binding.get("members", ()) if member in PUBLIC_MEMBERS]
 
 
-def audit_trail_facts(policy: dict[str, Any]) -> dict[str, Any]:
-    """Summarize the audit configs: data access logs count when allServices logs reads and writes for everyone."""
-    data_access = False
-    for config in policy.get("auditConfigs", ()):
-        if config.get("service") != "allServices":
-            continue
-        enabled = {entry.get("logType") for entry in config.get("auditLogConfigs", ())
-                   if not entry.get("exemptedMembers")}
-        data_access = DATA_ACCESS_LOG_TYPES <= enabled
-    return {
-        # Admin Activity audit logs cover every region, are always written and cannot be turned off.
-        # They are stored in the _Required log bucket, which nobody can change or delete, so their
-        # integrity is kept by the platform; that is what log_validation reports here.
-        "multi_region": True,
-        "logging": True,
-        "log_validation": True,
-        "management_events": True,
-        "data_access_events": data_access,
-    }
-
-
 def add_policy_resources(run: ProjectRun) -> None:
     """Add the users, the audit trail, the tenant policy and the project account resource."""
     project_name = project_resource_name(run.project)
@@ -112,6 +90,7 @@ def add_policy_resources(run: ProjectRun) -> None:
         run.missing("account", ("public_grants",), "cloudresourcemanager", "projects.getIamPolicy",
                     "the project IAM policy could not be read", project_name)
     run.add("account", project_name, run.project, "", account_facts)
+
     run.add("identity.tenant_policy", f"{project_name}/authentication", "authentication", "", {
         "mfa_required_all_users": None,
         "mfa_required_admins": None,
@@ -122,7 +101,8 @@ def add_policy_resources(run: ProjectRun) -> None:
     policy = run.iam_policy
     if policy is None:
         return
-    run.add("audit.trail", f"{project_name}/auditConfigs", "cloud-audit-logs", "", audit_trail_facts(policy))
+
+    add_trail(run, policy, f"{project_name}/auditConfigs")
     users = {member: roles for member, roles in admin_roles_by_member(policy).items() if member.startswith("user:")}
     for member, roles in sorted(users.items()):
         email = member.split(":", 1)[1]
@@ -134,7 +114,7 @@ def add_policy_resources(run: ProjectRun) -> None:
             "admin_policies": sorted(set(roles)),
         })
     if users:
-        run.missing("identity.user", _USER_UNREADABLE_FACTS, "cloudidentity", "users.get",
+        run.missing("identity.user", _USER_UNREADABLE_FACTS, "gcp", "read user sign-in and MFA status",
                     "Google account sign-in, 2-step verification and sign-in times are kept by Google "
                     "Workspace or Cloud Identity and are not readable with project credentials",
                     code="NotReadable")

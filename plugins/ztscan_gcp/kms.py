@@ -36,7 +36,7 @@ def _seconds(duration: str | None) -> int | None:
 
 
 def crypto_key_facts(key: dict[str, Any]) -> dict[str, Any]:
-    """Normalize one crypto key; only symmetric encryption keys rotate automatically."""
+    """Normalize one crypto key. Only symmetric encryption keys rotate automatically."""
     period = _seconds(key.get("rotationPeriod"))
     primary = key.get("primary") or {}
     template = key.get("versionTemplate") or {}

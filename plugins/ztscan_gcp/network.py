@@ -1,9 +1,10 @@
 """VPC networks, subnetworks and firewall rules.
 
 Each VPC network yields one ``network`` resource and one ``network.firewall``
-resource that holds every firewall rule of the network, normalized to
-``ztscan.kinds.FIREWALL_RULE_FIELDS``, plus the two implied rules every VPC
-network has: deny all ingress and allow all egress at priority 65535. The
+resource. The firewall resource contains every firewall rule of the network,
+normalized to ``ztscan.kinds.FIREWALL_RULE_FIELDS``. It also contains the two
+implied rules every VPC network has: deny all ingress and allow all egress at
+priority 65535. The
 firewall resource id is the network's self link followed by ``/firewalls``,
 because a VPC network has no single firewall object of its own.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ztscan.model import GLOBAL
+from ztscan.model import GLOBAL, CollectionError
 
 from ztscan_gcp.common import ProjectRun, location_region, message_to_dict, relative_name
 
@@ -25,7 +26,7 @@ DEFAULT_PRIORITY = 1000
 
 #: Protocol numbers Compute Engine accepts in place of names.
 _PROTOCOL_NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "58": "icmpv6", "ipv6-icmp": "icmpv6"}
-#: Protocols whose rules can name ports; a rule without ports covers every port.
+#: Protocols whose rules can name ports. A rule for them without ports covers every port.
 _PORT_PROTOCOLS = {"tcp", "udp", "sctp"}
 
 
@@ -34,7 +35,7 @@ def firewall_id(network_self_link: str) -> str:
 
 
 def _port_pairs(protocol: str, ports: list[str] | None) -> list[list[int]] | None:
-    """Convert ``["22", "1000-2000"]`` to ``[[22, 22], [1000, 2000]]``; None means every port or no ports."""
+    """Convert ``["22", "1000-2000"]`` to ``[[22, 22], [1000, 2000]]``. None means every port, or a protocol without ports."""
     if protocol not in _PORT_PROTOCOLS or not ports:
         return None
     pairs = []
@@ -58,6 +59,7 @@ def normalize_firewall(firewall: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         sources = list(firewall.get("destinationRanges", ())) or ["0.0.0.0/0"]
         source_refs = []
+
     target_list = ["tag:" + tag for tag in firewall.get("targetTags", ())]
     target_list += ["serviceAccount:" + email for email in firewall.get("targetServiceAccounts", ())]
     priority = firewall.get("priority")
@@ -71,6 +73,7 @@ def normalize_firewall(firewall: dict[str, Any]) -> list[dict[str, Any]]:
         "targets": target_list or None,
         "name": firewall.get("name", ""),
     }
+
     rules = []
     for action, field_name in (("allow", "allowed"), ("deny", "denied")):
         for entry in firewall.get(field_name, ()):
@@ -92,7 +95,7 @@ def implied_rules() -> list[dict[str, Any]]:
 
 
 def _subnet_flow_logs(subnet: dict[str, Any]) -> bool | None:
-    """Return whether a subnetwork logs flows; None for proxy-only and other special-purpose subnets."""
+    """Return whether a subnetwork logs flows, or None for proxy-only and other special-purpose subnets."""
     purpose = subnet.get("purpose", "PRIVATE")
     if purpose not in ("PRIVATE", "PRIVATE_RFC_1918", "PRIVATE_SERVICE_CONNECT"):
         return None
@@ -133,6 +136,11 @@ def collect(run: ProjectRun) -> None:
         rules_by_network.setdefault(relative_name(firewall.get("network")), []).extend(normalize_firewall(firewall))
 
     if not ok_networks:
+        # Firewall rules are grouped per network, so without the networks none can be reported.
+        if ok_firewalls:
+            run.errors.append(CollectionError(run.scope(), "compute", "networks.list", "DependencyFailed",
+                                              "networks could not be listed, so firewall rules cannot be grouped",
+                                              "network.firewall"))
         return
     attached = _instances_by_network(run)
     for network in networks or ():

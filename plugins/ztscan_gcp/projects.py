@@ -18,7 +18,7 @@ from ztscan_gcp.common import PROVIDER
 
 log = logging.getLogger(__name__)
 
-#: Upper bound on folder nesting; Resource Manager allows at most 10 levels.
+#: Upper bound on folder nesting, above the 10 levels Resource Manager allows.
 MAX_FOLDER_DEPTH = 12
 
 

@@ -88,7 +88,7 @@ def collect(run: ProjectRun) -> None:
         region = (resource.get("location") or GLOBAL).lower()
         facts = bucket_facts(resource)
         # NOTE: without uniform bucket-level access, object ACLs can still make single objects
-        # public; only the bucket policy (which includes the bucket ACL as legacy roles) is read.
+        # public. Only the bucket policy is read, which includes the bucket ACL as legacy roles.
         got_policy, policy = run.call(
             "storage", "buckets.getIamPolicy", "storage.bucket",
             lambda: bucket.get_iam_policy(requested_policy_version=3, retry=run.apis.retry(),

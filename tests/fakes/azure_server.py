@@ -4,9 +4,9 @@ The real azure-identity credentials and azure-mgmt clients talk to it over
 HTTPS with a throwaway CA from trustme: azure-core's bearer-token policy sends
 no token over plain HTTP. Routes map a path (compared case-insensitively, as
 ARM does) to a JSON object or to a list served in pages. ARM pages carry
-``nextLink`` and Graph pages ``@odata.nextLink``; both are absolute URLs that
-already carry ``api-version`` where the request had one, because clients fetch
-next links exactly as given. Errors use the ``{"error": {"code", "message"}}``
+``nextLink`` and Graph pages ``@odata.nextLink``. Both are absolute URLs that
+keep the request's query parameters, ``api-version`` included, because clients
+fetch next links exactly as given. Errors use the ``{"error": {"code", "message"}}``
 body that ARM and Graph share.
 """
 
@@ -115,7 +115,7 @@ class FakeAzureServer:
 
     def fail(self, path_regex: str, status: int, times: int = 1, headers: dict[str, str] | None = None,
              code: str | None = None, message: str = "", query: dict[str, str] | None = None) -> None:
-        """Make the next ``times`` requests whose path matches ``path_regex`` answer ``status``.
+        """Make the next ``times`` requests whose path matches ``path_regex`` return ``status``.
 
         With ``query``, only requests that carry those query parameter values match,
         for example ``{"$skiptoken": "1"}`` for the second page of a list.
@@ -123,7 +123,7 @@ class FakeAzureServer:
         self._failures.append(_Failure(
             re.compile(path_regex, re.IGNORECASE), status, times, dict(headers or {}),
             code or _ERROR_CODES.get(status, f"Http{status}"),
-            message or f"the fake server was told to answer {status}", dict(query or {}),
+            message or f"the fake server returns {status} for this test", dict(query or {}),
         ))
 
     def requests_to(self, path_regex: str) -> list[RecordedRequest]:

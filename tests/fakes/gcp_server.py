@@ -2,10 +2,10 @@
 
 The real google-cloud client libraries talk to it over plain HTTP when a test
 passes ``client_options={"api_endpoint": server.url}``. Responses follow the
-shape of Google's JSON REST APIs: lists carry ``items`` (or a named field such
-as ``accounts``) and ``nextPageToken``, aggregated lists carry ``items`` keyed
-by ``zones/...`` and ``regions/...`` with a ``warning`` on empty scopes, and
-errors carry the ``{"error": {"code", "message", "status", "errors"}}`` body.
+shape of Google's JSON REST APIs. Lists carry ``items`` (or a named field such
+as ``accounts``) and ``nextPageToken``. Aggregated lists carry ``items`` keyed
+by ``zones/...`` and ``regions/...``, with a ``warning`` on empty scopes.
+Errors carry the ``{"error": {"code", "message", "status", "errors"}}`` body.
 
 A route maps a method and path to a list of pages. The page token the server
 hands out is the index of the next page, so a client that follows
@@ -135,7 +135,7 @@ class FakeGcpServer:
                   query: dict[str, str] | None = None) -> None:
         """Serve ``pages`` in order at ``path``, linked by ``nextPageToken``.
 
-        With ``query``, the route answers only requests carrying those query
+        With ``query``, the route serves only requests carrying those query
         parameters (``/storage/v1/b`` is one path for every project).
         """
         match = dict(query or {})
@@ -189,7 +189,7 @@ class FakeGcpServer:
     def fail(self, fragment: str, status: int, times: int = 1, method: str = "GET",
              body: str | None = None, content_type: str = "application/json",
              headers: dict[str, str] | None = None, exact: bool = False) -> None:
-        """Answer the next ``times`` requests whose path and query contain ``fragment`` with ``status``.
+        """Fail the next ``times`` requests whose path and query contain ``fragment`` with ``status``.
 
         With ``exact``, ``fragment`` must equal the request path instead.
         """

@@ -28,6 +28,11 @@ def test_database_backup_retention(days, expected):
     assert outcome.status is expected
 
 
+def test_one_day_message():
+    outcome = backup.database_backup_retention.check(resource("database", backup_retention_days=1), None)
+    assert outcome.message == "backups are kept 1 day, fewer than 7"
+
+
 def test_backups_off_message():
     outcome = backup.database_backup_retention.check(resource("database", backup_retention_days=0), None)
     assert outcome.message == "automated backups are off (retention 0 days)"

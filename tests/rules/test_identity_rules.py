@@ -139,6 +139,11 @@ def test_password_policy_lists_weak_parts():
                                "reuse prevention 0 (needs at least 24)")
 
 
+def test_password_policy_unset_reuse_message():
+    outcome = check(identity.password_policy_strong, "identity.password_policy", **policy(reuse=None))
+    assert outcome.message == "password policy is weak: reuse prevention not set (needs at least 24)"
+
+
 @pytest.mark.parametrize(("direct", "expected"), [
     pytest.param(True, Status.FAIL, id="direct-admin"), pytest.param(False, Status.PASS, id="no-direct-admin")])
 def test_no_direct_admin_users(direct, expected):

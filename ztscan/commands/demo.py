@@ -7,7 +7,6 @@ import argparse
 from ztscan.app import App
 from ztscan.commands import reporting
 from ztscan.commands.scan import save_inventory
-from ztscan.provider import ConfigurationError
 from ztscan.scan import ScanSettings, run_scan
 
 BANNER = (
@@ -30,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction, app: App) -> None:
 
 def run(args: argparse.Namespace, app: App) -> int:
     provider = app.provider("aws")
+    prepared = reporting.prepare(app, args)
     from ztscan_aws.demo import simulated_clinic
 
     settings = ScanSettings(rule_patterns=reporting.rule_patterns(args), timeout=600.0, strict=args.strict)
@@ -40,6 +40,4 @@ def run(args: argparse.Namespace, app: App) -> int:
     with simulated_clinic() as options:
         inventory, report = run_scan(app, provider, options, settings, metadata={"simulated": True, "demo": True})
     save_inventory(args, inventory, provider.name)
-    if not report.findings:
-        raise ConfigurationError("the demo produced no findings; the installation looks broken")
-    return reporting.finish(app, report, args)
+    return reporting.finish(app, report, args, prepared)

@@ -94,15 +94,20 @@ def _rule_info(app: App, rule_id: str, *reports: Report) -> dict[str, Any]:
     """Return title and citations of a rule from today's catalogue, else from the report that mentions it."""
     if rule_id in app.catalogue:
         meta = app.catalogue[rule_id]
-        return {"title": meta.title, "hipaa": list(meta.hipaa), "nprm": list(meta.nprm)}
+        return {"name": meta.name, "title": meta.title, "hipaa": list(meta.hipaa), "nprm": list(meta.nprm)}
     for report in reports:
         entry = report.rules.get(rule_id)
         if isinstance(entry, dict):
-            return {"title": entry.get("title", ""), "hipaa": list(entry.get("hipaa", [])),
+            return {"name": entry.get("name", ""), "title": entry.get("title", ""), "hipaa": list(entry.get("hipaa", [])),
                     "nprm": list(entry.get("nprm", []))}
         if entry is not None:
-            return {"title": entry.title, "hipaa": list(entry.hipaa), "nprm": list(entry.nprm)}
-    return {"title": "", "hipaa": [], "nprm": []}
+            return {"name": entry.name, "title": entry.title, "hipaa": list(entry.hipaa), "nprm": list(entry.nprm)}
+    return {"name": "", "title": "", "hipaa": [], "nprm": []}
+
+
+def _rule_names(app: App, rule_id: str, *reports: Report) -> dict[str, str]:
+    info = _rule_info(app, rule_id, *reports)
+    return {"name": info["name"], "title": info["title"]}
 
 
 def build_diff(app: App, old: Side, new: Side) -> dict[str, Any]:
@@ -140,7 +145,8 @@ def build_diff(app: App, old: Side, new: Side) -> dict[str, Any]:
             "hipaa": {citation: by_hipaa[citation] for citation in sorted(by_hipaa)},
             "nprm": {citation: {**by_nprm[citation], "proposed": True} for citation in sorted(by_nprm)},
         },
-        "by_rule": {rule_id: by_rule[rule_id] for rule_id in sorted(by_rule)},
+        "by_rule": {rule_id: {**_rule_names(app, rule_id, new.report, old.report), **by_rule[rule_id]}
+                    for rule_id in sorted(by_rule)},
         "gaps": items,
     }
 
@@ -166,7 +172,7 @@ def render_table(diff: dict[str, Any]) -> str:
     section("per HIPAA Security Rule citation (in force)", diff["by_control"]["hipaa"], hipaa_citation)
     section("per control of the proposed rule (NPRM of January 2025, not final)", diff["by_control"]["nprm"],
             nprm_citation)
-    section("per rule", diff["by_rule"], str)
+    section("per rule", diff["by_rule"], lambda rule_id: f"{rule_id} {diff['by_rule'][rule_id]['name']}")
     for category in CATEGORIES:
         entries = diff["gaps"][category]
         if not entries:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ztscan.app import App
 from ztscan.commands import reporting
+from ztscan.provider import ConfigurationError
 from ztscan.report import Report
 from ztscan.rules import clock
 from ztscan.scan import evaluate_inventory
@@ -45,8 +46,13 @@ def evaluate_snapshot(app: App, snapshot: Snapshot, rule_patterns: list[str] | N
     run_metadata = {"provider": snapshot.provider, **(metadata or {})}
     moment = inventory.finished_at or snapshot.created_at
     if evaluation_time == "collected" and moment:
+        try:
+            collected_at = clock.parse_time(moment)
+        except ValueError:
+            raise ConfigurationError(f"the snapshot's collection time {moment!r} is not an ISO 8601 time; "
+                                     "pass --evaluation-time now to measure ages from the current time") from None
         # The CLI evaluates one inventory per process, so pinning the module-wide clock is safe here.
-        with clock.frozen(moment):
+        with clock.frozen(collected_at):
             return evaluate_inventory(app, inventory, rules, run_metadata, strict=strict)
     return evaluate_inventory(app, inventory, rules, run_metadata, strict=strict)
 

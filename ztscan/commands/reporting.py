@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ztscan.app import App
@@ -17,6 +19,7 @@ from ztscan.model import Severity
 from ztscan.output import write_atomic
 from ztscan.provider import ConfigurationError
 from ztscan.report import ExitCode, Report
+from ztscan.reporters.base import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -74,32 +77,69 @@ def fail_on(args: argparse.Namespace) -> Severity | None:
     return None if args.fail_on == "none" else Severity(args.fail_on)
 
 
-def finish(app: App, report: Report, args: argparse.Namespace) -> int:
+@dataclass
+class Prepared:
+    """Report inputs checked and loaded before any collection starts, so a typo fails in seconds."""
+
+    reporter: Reporter
+    exports: list[tuple[str, str]] = field(default_factory=list)
+    suppressions: Any = None
+    baseline: Any = None
+
+
+def prepare(app: App, args: argparse.Namespace) -> Prepared:
+    """Validate output targets, rule patterns, suppressions and the baseline; raise ConfigurationError."""
+    prepared = Prepared(reporter=app.reporter(args.format), exports=parse_exports(args.export, app))
+    for path in [args.output, getattr(args, "save_inventory", None), *(path for _, path in prepared.exports)]:
+        if path:
+            check_writable(path)
+    app.select_rules(rule_patterns(args))
+    if args.suppressions:
+        from ztscan.suppressions import load_suppressions
+
+        prepared.suppressions = load_suppressions(args.suppressions, known_rule_ids={rule.id for rule in app.rules})
+    if args.baseline:
+        from ztscan.baseline import load_baseline
+
+        prepared.baseline = load_baseline(args.baseline)
+    _load_catalogues(app, args)
+    return prepared
+
+
+def check_writable(path: str) -> None:
+    directory = Path(path).parent
+    if not directory.is_dir():
+        raise ConfigurationError(f"cannot write {path}: directory {directory} does not exist; create it first")
+
+
+def finish(app: App, report: Report, args: argparse.Namespace, prepared: Prepared | None = None) -> int:
     """Apply suppressions, matrix and baseline, write every output, and return the exit code."""
-    exports = parse_exports(args.export, app)
-    reporter = app.reporter(args.format)
+    prepared = prepared or prepare(app, args)
     report.metadata.setdefault("framework", args.framework)
 
-    if args.suppressions:
-        _apply_suppressions(app, report, args.suppressions)
-    _add_matrix(app, report, args)
+    if prepared.suppressions is not None:
+        outcome = prepared.suppressions.apply(report.findings, datetime.date.today())
+        report.metadata["suppressions"] = outcome.to_dict()
+    catalogues = _load_catalogues(app, args)
+    if catalogues is not None:
+        from ztscan.matrix import build_matrix
+
+        build_matrix(report, catalogues)
     new_gaps = None
-    if args.baseline:
-        from ztscan.baseline import compare, load_baseline
+    if prepared.baseline is not None:
+        from ztscan.baseline import compare, new_gaps as baseline_new_gaps
 
-        report.baseline = compare(report, load_baseline(args.baseline))
-        new_gaps_keys = {tuple(item["key"]) if isinstance(item, dict) else tuple(item)
-                         for item in report.baseline.get("new_keys", [])}
-        new_gaps = [finding for finding in report.gaps if finding.key in new_gaps_keys]
+        report.baseline = compare(report, prepared.baseline)
+        new_gaps = baseline_new_gaps(report, report.baseline)
 
-    text = reporter.render(report)
+    text = prepared.reporter.render(report)
     if args.output:
         write_atomic(args.output, text)
     else:
         app.out.write(text)
         if text and not text.endswith("\n"):
             app.out.write("\n")
-    for name, path in exports:
+    for name, path in prepared.exports:
         write_atomic(path, app.reporter(name).render(report))
 
     code = report.exit_code(fail_on(args), allow_incomplete=args.allow_incomplete, gaps=new_gaps)
@@ -115,28 +155,14 @@ def summary_line(report: Report, code: ExitCode) -> str:
             f"{counts['PASS']} passed, {counts['MUTED']} muted; exit code {int(code)}")
 
 
-def _apply_suppressions(app: App, report: Report, path: str) -> None:
-    from ztscan.suppressions import load_suppressions
+def _load_catalogues(app: App, args: argparse.Namespace) -> Any:
+    """Load the control catalogues once per run (built-in, plugins' and --controls files)."""
+    cached = getattr(args, "_catalogues", None)
+    if cached is not None:
+        return cached
+    from ztscan import controls
 
-    suppressions = load_suppressions(path)
-    known = {rule.id for rule in app.rules}
-    checker = getattr(suppressions, "check_rule_ids", None)
-    if checker is not None:
-        checker(known)
-    outcome = suppressions.apply(report.findings, datetime.date.today())
-    report.metadata["suppressions"] = _jsonable(outcome)
-
-
-def _add_matrix(app: App, report: Report, args: argparse.Namespace) -> None:
-    try:
-        from ztscan import controls
-    except ImportError:  # the control catalogues are optional until they ship
-        return
     extra = [path for _, path in app.call_each("ztscan_control_catalogues")] + list(args.controls)
     catalogues = controls.load_catalogues(extra, rule_catalogue=app.catalogue)
-    report.matrix = controls.build_matrix(report, catalogues)
-
-
-def _jsonable(outcome: Any) -> Any:
-    to_dict = getattr(outcome, "to_dict", None)
-    return to_dict() if to_dict else outcome
+    args._catalogues = catalogues
+    return catalogues

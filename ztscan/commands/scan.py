@@ -6,10 +6,13 @@ import argparse
 
 from ztscan.app import App
 from ztscan.commands import reporting
+from ztscan.provider import ConfigurationError
 from ztscan.scan import ScanSettings, run_scan
 
 #: Options that belong to the scan itself, not to the provider's collect().
 SCAN_OPTIONS = ("timeout", "max_workers", "save_inventory")
+#: Options of the scan parser itself, used only without a provider (tenants mode); see ztscan.msp.
+TENANT_OPTIONS = ("tenants", "tenant", "shard", "output_dir", "formats")
 
 
 def register(subparsers: argparse._SubParsersAction, app: App) -> None:
@@ -18,8 +21,12 @@ def register(subparsers: argparse._SubParsersAction, app: App) -> None:
         description="Collect a live inventory through the provider's read-only APIs, evaluate every rule "
         "and report. Run 'ztscan scan PROVIDER --help' for the provider's options.",
     )
+    # Without a provider, 'scan --tenants FILE' scans every tenant of a tenants file (ztscan.msp).
+    from ztscan import msp
+
+    msp.add_tenant_arguments(parser, app)
+    parser.set_defaults(handler=msp.run_tenants)
     providers = parser.add_subparsers(dest="provider", metavar="PROVIDER")
-    providers.required = True
     for name, provider in sorted(app.providers.items()):
         sub = providers.add_parser(name, help=provider.description, description=provider.description)
         provider.add_arguments(sub)
@@ -61,13 +68,17 @@ def positive_int(value: str) -> int:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
+    if getattr(args, "tenants", None):
+        raise ConfigurationError("--tenants scans the clouds listed in the tenants file; "
+                                 "give it without a provider: ztscan scan --tenants FILE")
     provider = app.provider(args.provider)
+    prepared = reporting.prepare(app, args)
     settings = ScanSettings(rule_patterns=reporting.rule_patterns(args), timeout=args.timeout,
                             max_workers=args.max_workers, strict=args.strict)
     options = provider_options(args)
     inventory, report = run_scan(app, provider, options, settings)
     save_inventory(args, inventory, provider.name)
-    return reporting.finish(app, report, args)
+    return reporting.finish(app, report, args, prepared)
 
 
 def save_inventory(args: argparse.Namespace, inventory, provider_name: str) -> None:
@@ -81,5 +92,5 @@ def provider_options(args: argparse.Namespace) -> dict:
     """Return the parsed options a provider's collect() receives: its own plus nothing of the report's."""
     report_options = {"format", "output", "export", "fail_on", "allow_incomplete", "baseline", "suppressions",
                       "rules", "framework", "controls", "strict", "handler", "command", "provider", "verbose",
-                      *SCAN_OPTIONS}
+                      *SCAN_OPTIONS, *TENANT_OPTIONS}
     return {key: value for key, value in vars(args).items() if key not in report_options}

@@ -12,8 +12,8 @@ from tabulate import tabulate
 from ztscan.model import Finding, ScopeState, Severity, Status
 from ztscan.report import Report
 
-_CITATION = re.compile(r"^(164\.\d{3})((?:\([0-9a-z]+\))*)$")
-_PAREN = re.compile(r"\(([0-9a-z]+)\)")
+_CITATION = re.compile(r"^(164\.\d{3})((?:\([0-9a-zA-Z]+\))*)$")
+_PAREN = re.compile(r"\(([0-9a-zA-Z]+)\)")
 
 STATUS_COLUMNS = (Status.FAIL, Status.ERROR, Status.PASS, Status.NOT_APPLICABLE, Status.MUTED)
 SEVERITY_ORDER = {severity: index for index, severity in enumerate(Severity)}
@@ -113,13 +113,14 @@ class TableReporter:
             summary = ", ".join(f"{count} {status}" for status, count in sorted(tally.items()))
             failing = [control for control in controls if control.get("status") in ("FAIL", "INCOMPLETE")]
             rows = [
-                [control.get("id", ""), _shorten(control.get("name", ""), 48), control.get("status", ""),
+                [control.get("id", ""), control.get("name", ""), control.get("status", ""),
                  ", ".join(control.get("rules", []))]
                 for control in failing
             ]
             block = f"Controls: {title}: {summary}"
             if rows:
-                block += "\n" + tabulate(rows, headers=["Control", "Name", "Status", "Rules"])
+                block += "\n" + tabulate(rows, headers=["Control", "Name", "Status", "Rules"],
+                                         maxcolwidths=[None, 40, None, 48])
             blocks.append(block)
         return "\n\n".join(blocks)
 
@@ -152,11 +153,11 @@ class TableReporter:
                     lines.append(textwrap.fill(f"Fix ({provider}): {fix}", width=100,
                                                initial_indent="  ", subsequent_indent="    "))
             rows = [
-                [finding.status.value, _resource_label(finding), finding.scope.region,
-                 _shorten(finding.message, 90)]
+                [finding.status.value, _resource_label(finding), finding.scope.region, finding.message]
                 for finding in sorted(findings, key=lambda f: (f.status.value, f.scope, f.resource_id))
             ]
-            lines.append(textwrap.indent(tabulate(rows, headers=["Status", "Resource", "Region", "Detail"]), "  "))
+            table = tabulate(rows, headers=["Status", "Resource", "Region", "Detail"], maxcolwidths=[None, 36, None, 64])
+            lines.append(textwrap.indent(table, "  "))
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
 
@@ -196,8 +197,7 @@ def _label(status: Status) -> str:
 
 
 def _resource_label(finding: Finding) -> str:
-    label = finding.resource_name or finding.resource_id
-    return _shorten(label, 60)
+    return finding.resource_name or finding.resource_id
 
 
 def _shorten(text: str, width: int) -> str:
@@ -210,18 +210,20 @@ def _citation_sort_key(citation: str) -> list[Any]:
 
 
 def _standard_names(report: Report) -> dict[str, str]:
-    """Names of HIPAA standards, taken from the control matrix when it is present."""
+    """Names of HIPAA standards, taken from the in-force catalogue of the control matrix when present.
+
+    A standard's own entry is cited as the standard itself, or with (1) or (i)
+    appended: 164.312(a)(1) Access control, 164.308(a)(1)(i) Security management process.
+    """
+    hipaa = report.matrix.get("hipaa") if isinstance(report.matrix, dict) else None
+    if not isinstance(hipaa, dict):
+        return {}
     names: dict[str, str] = {}
-    for catalogue_id, catalogue in _matrix_catalogues(report.matrix, "all"):
-        if catalogue_id != "hipaa":
-            continue
-        for control in catalogue.get("controls", []):
-            control_id = control.get("id", "")
-            standard = hipaa_standard(control_id)
-            if control_id in (standard, standard + "(1)", standard + "(i)") or standard not in names:
-                names.setdefault(standard, control.get("name", ""))
-                if control_id == standard or control_id.startswith(standard + "(1)"):
-                    names[standard] = control.get("name", "")
+    for control in hipaa.get("controls", []):
+        control_id = control.get("id", "")
+        standard = hipaa_standard(control_id)
+        if control_id in (standard, standard + "(1)", standard + "(i)"):
+            names[standard] = control.get("name", "")
     return names
 
 
@@ -229,10 +231,7 @@ def _matrix_catalogues(matrix: Any, framework: str) -> Iterable[tuple[str, dict]
     """Yield (catalogue id, catalogue) pairs, the one chosen by --framework first."""
     if not isinstance(matrix, dict):
         return []
-    catalogues = matrix.get("catalogues", matrix)
-    if not isinstance(catalogues, dict):
-        return []
-    items = [(key, value) for key, value in catalogues.items() if isinstance(value, dict)]
+    items = [(key, value) for key, value in matrix.items() if isinstance(value, dict)]
     if framework not in ("all", ""):
         items = [item for item in items if item[0] == framework] + [item for item in items if item[0] != framework]
     return items

@@ -14,9 +14,10 @@ def _retention_outcome(days: int | None, missing_text: str) -> Outcome:
         return not_applicable(missing_text)
     if days == 0:
         return failed("automated backups are off (retention 0 days)", retention_days=0)
+    unit = "day" if days == 1 else "days"
     if days < MIN_RETENTION_DAYS:
-        return failed(f"backups are kept {days} days, fewer than {MIN_RETENTION_DAYS}", retention_days=days)
-    return passed(f"backups are kept {days} days", retention_days=days)
+        return failed(f"backups are kept {days} {unit}, fewer than {MIN_RETENTION_DAYS}", retention_days=days)
+    return passed(f"backups are kept {days} {unit}", retention_days=days)
 
 
 @rule("ZT-BAK-001", "database", facts=("backup_retention_days",))

@@ -112,9 +112,11 @@ def password_policy_strong(resource: Resource, index: InventoryIndex) -> Outcome
     reuse = resource.fact("reuse_prevention")
     weak = []
     if min_length is None or min_length < MIN_PASSWORD_LENGTH:
-        weak.append(f"minimum length {min_length} (needs at least {MIN_PASSWORD_LENGTH})")
+        shown = "not set" if min_length is None else min_length
+        weak.append(f"minimum length {shown} (needs at least {MIN_PASSWORD_LENGTH})")
     if reuse is None or reuse < MIN_REUSE_PREVENTION:
-        weak.append(f"reuse prevention {reuse} (needs at least {MIN_REUSE_PREVENTION})")
+        shown = "not set" if reuse is None else reuse
+        weak.append(f"reuse prevention {shown} (needs at least {MIN_REUSE_PREVENTION})")
     evidence = {"min_length": min_length, "reuse_prevention": reuse}
     if weak:
         return failed("password policy is weak: " + "; ".join(weak), **evidence)

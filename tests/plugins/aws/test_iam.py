@@ -8,7 +8,8 @@ import pytest
 
 from ztscan_aws.iam import collect_password_policy, collect_users_and_root
 
-from .hooks import by_name, collect_with, inject, request_parameters, response
+from .accounts import add_paged_users
+from .hooks import by_name, collect_with, inject, response
 
 ADMIN_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 READ_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -137,7 +138,8 @@ def test_policy_version_denied(admin_policy_account):
     # The inline '*' on '*' policy proves the rights even though FullAdmin is unreadable.
     assert users["via-inline"].facts["admin_rights"] is True
     assert users["via-inline"].facts["admin_via_direct_policy"] is True
-    assert "admin_policies" not in users["via-inline"].facts
+    assert users["via-inline"].facts["admin_policies"] == ["inline-admin"]
+    assert "admin_policies" not in users["via-policy"].facts
     errors = [e for e in inventory.errors if e.operation == "GetPolicyVersion" and e.resource_id == users["via-policy"].id]
     assert len(errors) == 1
     assert errors[0].code == "AccessDenied"
@@ -145,35 +147,14 @@ def test_policy_version_denied(admin_policy_account):
 
 
 def test_250_users_three_pages(session):
-    import boto3
-
-    iam = session.client("iam")
-    names = [f"user-{i:03d}" for i in range(250)]
-    for name in names:
-        iam.create_user(UserName=name)
-    for name in names[:-1]:
-        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
-        iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1="123456",
-                              AuthenticationCode2="654321")
-    # moto returns every user in one page; serve moto's users in pages of 100, as AWS does.
-    all_users = boto3.Session(region_name="us-east-1").client("iam").list_users()["Users"]
-
-    served = []
-
-    def page(params, **_):
-        served.append(params)
-        start = int(request_parameters(params).get("Marker") or 0)
-        chunk = all_users[start:start + 100]
-        more = start + 100 < len(all_users)
-        return response(200, {"Users": chunk, "IsTruncated": more, **({"Marker": str(start + 100)} if more else {})})
-
-    session.events.register("before-call.iam.ListUsers", page)
+    names, served = add_paged_users(session)
 
     users = _users(_collect(session))
 
     assert len(served) == 3
     assert len(users) == 250
-    assert users["user-249"].facts["mfa_enabled"] is False
+    assert users[names[-1]].facts["mfa_enabled"] is False
+    assert users[names[-1]].facts["console_access"] is True
     assert all(users[name].facts["mfa_enabled"] for name in names[:-1])
 
 

@@ -10,11 +10,8 @@ from ztscan_aws.s3 import denies_plain_http, encryption_facts, minimum_tls_versi
 
 from ztscan_aws.s3 import collect_buckets
 
+from .accounts import SSE_S3_DEFAULT
 from .hooks import ACCOUNT, REGION, by_name, collect_with, inject
-
-SSE_S3_DEFAULT = {"ServerSideEncryptionConfiguration": {"Rules": [
-    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}}
-
 
 def _deny(condition: dict, principal=("*"), action="s3:*") -> dict:
     return {"Version": "2012-10-17", "Statement": [{
@@ -124,3 +121,29 @@ def test_denied_policy_read_recorded(session):
     assert errors[0].resource_id == "arn:aws:s3:::clinic-denied"
     assert "tls_enforced" in errors[0].facts
     assert errors[0].kind == "storage.bucket"
+
+
+@pytest.mark.parametrize(("ignore_acls", "public"), [(False, True), (True, False)], ids=["acl-open", "acl-ignored"])
+def test_public_acl(session, ignore_acls, public):
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="clinic-open")
+    s3.put_bucket_acl(Bucket="clinic-open", ACL="public-read")
+    s3.put_public_access_block(Bucket="clinic-open", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": ignore_acls, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False})
+
+    bucket = by_name(collect_with(session, collect_buckets, {REGION}, region="global"), "storage.bucket")["clinic-open"]
+
+    assert bucket.facts["public"] is public
+    assert bucket.facts["network_default_deny"] is None
+
+
+def test_bucket_outside_regions_left_out(session):
+    session.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket="clinic-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+    east = collect_with(session, collect_buckets, {REGION}, region="global")
+    west = collect_with(session, collect_buckets, {"eu-west-1"}, region="global")
+
+    assert east.resources == []
+    assert [r.scope.region for r in west.resources] == ["eu-west-1"]

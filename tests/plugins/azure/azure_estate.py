@@ -1,8 +1,8 @@
 """Build a fake Azure estate on :class:`FakeAzureServer`, in the shapes of Microsoft's example responses.
 
-Each helper writes the JSON an ARM or Graph operation returns (following the
-examples in Microsoft's REST API specifications: ``id``, ``name``, ``type``,
-``location``, ``etag`` and a ``properties`` object) and returns the new
+Each helper writes the JSON that an ARM or Graph operation returns, in the shape
+of the examples in Microsoft's REST API specifications: ``id``, ``name``,
+``type``, ``location``, ``etag`` and a ``properties`` object. It returns the new
 resource's id, so tests can link resources the way ARM does.
 """
 
@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from tests.fakes.azure_server import FakeAzureServer
 
 TENANT = "72f988bf-0000-4000-8000-000000000001"
+GLOBAL_ADMIN_ROLE = "62e90394-69f5-4237-9190-012177145e10"
 ETAG = 'W/"00000000-0000-0000-0000-000000000000"'
 
 _SUBSCRIPTION_LISTS = (
@@ -134,7 +135,7 @@ class Subscription:
     def vnet(self, name: str, prefixes: Iterable[str] = ("10.0.0.0/16",),
              subnets: Iterable[tuple[str, str, str | None]] = (), peers: Iterable[str] = (),
              location: str | None = None) -> str:
-        """Add a virtual network; ``subnets`` holds (name, prefix, NSG id or None)."""
+        """Add a virtual network. ``subnets`` contains (name, prefix, NSG id or None) tuples."""
         vnet_id = self.rid("Microsoft.Network/virtualNetworks", name)
         subnet_items = []
         for subnet_name, prefix, group_id in subnets:
@@ -314,8 +315,11 @@ class Subscription:
     def sql_server(self, name: str, public_access: str = "Disabled", min_tls: str | None = "1.2",
                    auditing: bool = True, databases: Iterable[tuple[str, bool, int]] = (("db1", True, 7),),
                    firewall: Iterable[tuple[str, str, str]] = ()) -> str:
-        """Add a logical server; ``databases`` holds (name, TDE enabled, retention days) and
-        ``firewall`` holds (rule name, first IPv4 address, last IPv4 address)."""
+        """Add a logical server.
+
+        ``databases`` contains (name, TDE enabled, retention days) tuples and
+        ``firewall`` contains (rule name, first IPv4 address, last IPv4 address) tuples.
+        """
         server_id = self.rid("Microsoft.Sql/servers", name)
         self.server.set_list(f"{server_id}/firewallRules", [{
             "id": f"{server_id}/firewallRules/{rule}", "name": rule, "type": "Microsoft.Sql/servers/firewallRules",
@@ -365,7 +369,7 @@ class Subscription:
 
     def vault(self, name: str, soft_delete: bool | None = True, purge_protection: bool | None = True,
               keys: Iterable[tuple[str, str | None]] = ()) -> str:
-        """Add a vault; ``keys`` holds (name, rotation period such as "P90D", or None for no policy)."""
+        """Add a vault. ``keys`` contains (name, rotation period such as "P90D" or None) tuples."""
         vault_id = self.rid("Microsoft.KeyVault/vaults", name)
         properties: dict[str, Any] = {"tenantId": TENANT, "sku": {"family": "A", "name": "standard"},
                                       "accessPolicies": [], "enableRbacAuthorization": True,

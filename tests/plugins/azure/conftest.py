@@ -15,17 +15,31 @@ SECRET_VARIABLE = "ZTSCAN_TEST_AZURE_SECRET"
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-@pytest.fixture(autouse=True)
-def local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def guard_network(patch: pytest.MonkeyPatch) -> None:
     """Fail any name lookup of a host other than the loopback, so no request can leave the machine."""
     real_getaddrinfo = socket.getaddrinfo
 
     def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in _LOCAL_HOSTS and not (isinstance(host, bytes) and host.decode() in _LOCAL_HOSTS):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in _LOCAL_HOSTS:
             raise OSError(f"test tried to reach {host!r}; only 127.0.0.1 is allowed")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    patch.setattr(socket, "getaddrinfo", guarded)
+
+
+def prepare_environment(patch: pytest.MonkeyPatch, server: FakeAzureServer) -> None:
+    """Point azure-identity at the fake server and set the fake client secret."""
+    # requests prefers these variables over a per-session CA bundle, so they are removed.
+    patch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    patch.delenv("CURL_CA_BUNDLE", raising=False)
+    patch.setenv("AZURE_AUTHORITY_HOST", server.url)
+    patch.setenv(SECRET_VARIABLE, "fake-client-secret")
+
+
+@pytest.fixture(autouse=True)
+def local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    guard_network(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +51,7 @@ def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAzure
 @pytest.fixture
 def fake(azure_server: FakeAzureServer, monkeypatch: pytest.MonkeyPatch) -> FakeAzureServer:
     azure_server.reset()
-    # requests ignores a per-session CA when these are set, and this machine sets both.
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    monkeypatch.setenv("AZURE_AUTHORITY_HOST", azure_server.url)
-    monkeypatch.setenv(SECRET_VARIABLE, "fake-client-secret")
+    prepare_environment(monkeypatch, azure_server)
     return azure_server
 
 
@@ -90,3 +100,18 @@ def evaluate_all(inventory):
 def statuses(findings, rule_id: str) -> dict[str, str]:
     """Map resource id to the status string of one rule's findings."""
     return {finding.resource_id: finding.status.value for finding in findings if finding.rule_id == rule_id}
+
+
+class StaticTokenCredential:
+    """A credential object that returns a fixed token and records the requested scopes."""
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any):
+        import time
+
+        from azure.core.credentials import AccessToken
+
+        self.scopes.extend(scopes)
+        return AccessToken("static-fake-token", int(time.time()) + 3600)

@@ -212,17 +212,14 @@ def test_no_visible_subscription_is_configuration_error(fake, estate):
         run_scan(fake)
 
 
-def test_collector_crash_becomes_error(fake, estate, monkeypatch):
-    from ztscan_azure import keyvault
-
-    estate.subscription("sub-a").vault("kv1")
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(keyvault, "rotation", crash)
-    estate.subscription("sub-b").vault("kv2", keys=[("k1", "P90D")])
+def test_collector_crash_becomes_error(fake, estate):
+    estate.subscription("sub-a").nsg("good-nsg")
+    # ARM never returns an out-of-range port, so the normalizer raises and the collector crashes.
+    estate.subscription("sub-b").nsg("bad-nsg", [security_rule("odd", 100, port="70000", source="*")])
     inventory = run_scan(fake)
     crashed = [error for error in inventory.errors if error.code == "CollectorCrashed"]
-    assert {error.kind for error in crashed} == {"crypto.vault", "crypto.key"}
     assert {error.scope.account for error in crashed} == {"sub-b"}
+    assert "network.firewall" in {error.kind for error in crashed}
+    findings = [finding for finding in evaluate_all(inventory) if finding.rule_id == "ZT-NET-001"]
+    assert {(finding.scope.account, finding.status.value) for finding in findings} == {
+        ("sub-a", "PASS"), ("sub-b", "ERROR")}

@@ -9,6 +9,7 @@ from tests.fakes.gcp_server import FakeGcpServer
 
 COMPUTE = "https://www.googleapis.com/compute/v1"
 KMS_LOCATIONS = ("global", "us-central1", "us", "europe-west1")
+ORGANIZATION = "organizations/9001"
 
 
 def network_link(project: str, name: str = "default") -> str:
@@ -115,7 +116,7 @@ def sql_instance(project: str, name: str, region: str = "us-central1", ip_config
 
 @dataclass
 class ProjectLayout:
-    """Everything one fake project serves; ``install`` registers it on the server."""
+    """Everything one fake project serves. ``install`` registers it on the server."""
 
     project: str
     networks: list[dict[str, Any]] = field(default_factory=list)
@@ -132,6 +133,8 @@ class ProjectLayout:
     service_accounts: list[dict[str, Any]] = field(default_factory=list)
     service_account_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     crypto_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Parents from the nearest folder up to the organization, each with its IAM policy.
+    ancestors: list[tuple[str, dict[str, Any]]] = field(default_factory=lambda: [(ORGANIZATION, policy({}))])
 
     def install(self, server: FakeGcpServer) -> None:
         p = self.project
@@ -153,6 +156,15 @@ class ProjectLayout:
             server.set_json(f"/storage/v1/b/{item['name']}/iam", {"kind": "storage#policy", **bucket_policy})
         server.set_list(f"/v1/projects/{p}/instances", self.sql_instances, extra={"kind": "sql#instancesList"})
         server.set_json(f"/v3/projects/{p}:getIamPolicy", self.iam_policy, method="POST")
+        parent = self.ancestors[0][0] if self.ancestors else ""
+        server.set_json(f"/v3/projects/{p}", {"name": "projects/123456789", "projectId": p, "parent": parent,
+                                               "state": "ACTIVE", "displayName": p})
+        for index, (name, ancestor_policy) in enumerate(self.ancestors):
+            server.set_json(f"/v3/{name}:getIamPolicy", ancestor_policy, method="POST")
+            if name.startswith("folders/"):
+                above = self.ancestors[index + 1][0] if index + 1 < len(self.ancestors) else ""
+                server.set_json(f"/v3/{name}", {"name": name, "parent": above, "state": "ACTIVE",
+                                                "displayName": name})
         server.set_list(f"/v1/projects/{p}/serviceAccounts", self.service_accounts, field_name="accounts")
         for account in self.service_accounts:
             server.set_json(f"/v1/{account['name']}/keys",

@@ -131,3 +131,12 @@ def test_expired_deadline_records_timeouts(server):
     assert inventory.errors
     assert {e.code for e in inventory.errors} == {"Timeout", "DependencyFailed"}
     assert server.requests == []
+
+
+def test_networks_denied_makes_firewalls_error(server):
+    _install(server)
+    server.fail("/global/networks", 403)
+    inventory = collect(server)
+    kinds = {e.kind for e in inventory.errors if not e.facts}
+    assert {"network", "network.firewall"} <= kinds
+    assert "network.firewall" not in {r.kind for r in inventory.resources}

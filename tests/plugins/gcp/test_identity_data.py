@@ -99,6 +99,36 @@ def test_audit_data_access(server, audit_configs, expected):
     assert trail.facts["logging"] is True
 
 
+def test_audit_data_access_inherited(server):
+    folder_config = {"service": "allServices", "auditLogConfigs": [{"logType": "DATA_READ"}]}
+    org_config = {"service": "allServices", "auditLogConfigs": [{"logType": "DATA_WRITE"}]}
+    _layout(iam_policy=b.policy({}), ancestors=[
+        ("folders/11", b.policy({}, audit_configs=[folder_config])),
+        ("folders/1", b.policy({})),
+        (b.ORGANIZATION, b.policy({}, audit_configs=[org_config])),
+    ]).install(server)
+    trail = next(iter(by_kind(collect(server), "audit.trail").values()))
+    assert trail.facts["data_access_events"] is True
+    assert len(server.requests_to(":getIamPolicy", method="POST")) == 4
+
+
+def test_audit_ancestors_skipped_when_project_enables(server):
+    _layout().install(server)
+    collect(server)
+    assert server.requests_to("/v3/organizations/") == []
+
+
+def test_audit_ancestor_denied_leaves_fact_out(server):
+    _layout(iam_policy=b.policy({})).install(server)
+    server.fail(f"/v3/{b.ORGANIZATION}:getIamPolicy", 403, method="POST")
+    inventory = collect(server)
+    trail = next(iter(by_kind(inventory, "audit.trail").values()))
+    assert "data_access_events" not in trail.facts
+    error = next(e for e in inventory.errors if e.kind == "audit.trail")
+    assert error.facts == ("data_access_events",)
+    assert error.resource_id == trail.id
+
+
 def test_policy_denied_is_error_for_users_and_trail(server):
     _layout().install(server)
     server.fail(f"/v3/projects/{P}:getIamPolicy", 403, method="POST")

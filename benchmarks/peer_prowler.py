@@ -1,0 +1,157 @@
+"""Peer comparison: ztscan and Prowler's HIPAA compliance scan on the same simulated AWS account.
+
+Both scanners run as child processes against one counting moto server on
+127.0.0.1 (AWS_ENDPOINT_URL, fake credentials), one after the other, in one
+run of this script, first limited to one region and then over every region.
+The whole script runs inside a network namespace that has only loopback
+(``unshare -rn``, then ``ip link set lo up``), because some Prowler checks try
+to reach public hosts; if unshare is refused the script stops and says so.
+
+Prowler lives in its own virtual environment, never in ztscan's. When
+PROWLER_VENV (default /work/prowler-venv) has no ``bin/prowler``, the script
+creates it with ``python -m venv`` and ``pip install prowler`` before entering
+the namespace, so that pip can reach the package index.
+
+Fairness settings: moto with MOTO_EC2_LOAD_DEFAULT_AMIS=false, Prowler with
+``--aws-retries-max-attempts 0`` (moto answers some of its calls with HTTP
+500, and retries would then dominate), both writing reports to a temporary
+directory.
+
+Run: python benchmarks/peer_prowler.py [--resources 1000] [--regions us-east-1,...] [--prowler-venv DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from aws_account import MotoServer, Plan, census, client_environment, normalize_calls, populate  # noqa: E402
+from collection_scaling import summarize_report, ztscan_command  # noqa: E402
+from common import (  # noqa: E402
+    REPOSITORY_DIR, machine_description, print_table, reexec_in_loopback_namespace, run_measured, write_result,
+)
+
+DEFAULT_VENV = os.environ.get("PROWLER_VENV", "/work/prowler-venv")
+DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1")
+
+#: Targets from the performance requirements: ztscan over Prowler, all-region run.
+WALL_TIME_TARGET = 1 / 10
+PEAK_MEMORY_TARGET = 1 / 4
+
+
+def ensure_prowler(venv: Path) -> Path:
+    """Return the prowler executable in ``venv``, creating the venv with pip when it is missing."""
+    executable = venv / "bin" / "prowler"
+    if executable.exists():
+        return executable
+    print(f"creating {venv} with: {sys.executable} -m venv {venv} && {venv}/bin/pip install prowler", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "prowler"], check=True)
+    return executable
+
+
+def prowler_command(prowler: Path, output_dir: str, region: str | None) -> list[str]:
+    argv = [str(prowler), "aws", "--compliance", "hipaa_aws", "--aws-retries-max-attempts", "0",
+            "--no-banner", "--ignore-exit-code-3", "--output-formats", "csv", "--output-directory", output_dir]
+    if region:
+        argv += ["--region", region]
+    return argv
+
+
+def _measure(server: MotoServer, argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    server.reset_calls()
+    run = run_measured(argv, env=env, cwd=REPOSITORY_DIR, timeout=3600)
+    calls = server.calls()
+    result = run.to_dict()
+    result["calls_total"] = calls["total"]
+    result["calls"] = normalize_calls(calls["calls"])
+    result["calls_by_region"] = calls["regions"]
+    result["server_errors"] = calls["server_errors"]
+    result["server_errors_total"] = sum(calls["server_errors"].values())
+    result["stderr_tail"] = run.stderr[-2000:]
+    return result
+
+
+def _prowler_version(prowler: Path) -> str:
+    completed = subprocess.run([str(prowler), "--version"], capture_output=True, text=True)
+    return completed.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=1000, help="number of resources to create (default: 1000)")
+    parser.add_argument("--regions", default=",".join(DEFAULT_REGIONS),
+                        help="comma-separated regions to create resources in; the one-region runs use the first")
+    parser.add_argument("--prowler-venv", default=DEFAULT_VENV, help="virtual environment that holds Prowler")
+    args = parser.parse_args()
+    regions = [value.strip() for value in args.regions.split(",") if value.strip()]
+
+    prowler = ensure_prowler(Path(args.prowler_venv))
+    reexec_in_loopback_namespace()
+
+    server = MotoServer()
+    runs: dict[str, dict[str, Any]] = {}
+    try:
+        plan = Plan.for_total(args.resources, regions)
+        created = populate(server.endpoint, plan)
+        counts = census(server.endpoint, regions)
+        env = client_environment(server.endpoint)
+        with tempfile.TemporaryDirectory(prefix="ztscan-peer-") as workdir:
+            for mode, region in (("one-region", regions[0]), ("all-regions", None)):
+                report = str(Path(workdir) / f"ztscan-{mode}.json")
+                command = ztscan_command([region] if region else None, report)
+                print(f"{mode}: ztscan ...", flush=True)
+                runs[f"ztscan {mode}"] = _measure(server, command, env)
+                runs[f"ztscan {mode}"]["report"] = summarize_report(report)
+                print(f"{mode}: prowler ...", flush=True)
+                prowler_dir = str(Path(workdir) / f"prowler-{mode}")
+                runs[f"prowler {mode}"] = _measure(server, prowler_command(prowler, prowler_dir, region), env)
+    finally:
+        server.stop()
+
+    rows = []
+    ratios = {}
+    for mode in ("one-region", "all-regions"):
+        ours, theirs = runs[f"ztscan {mode}"], runs[f"prowler {mode}"]
+        wall_ratio = ours["wall_seconds"] / theirs["wall_seconds"]
+        memory_ratio = ours["max_rss_mib"] / theirs["max_rss_mib"]
+        ratios[mode] = {"wall_time": round(wall_ratio, 3), "peak_memory": round(memory_ratio, 3)}
+        for name, run in (("ztscan", ours), ("prowler", theirs)):
+            rows.append([mode, name, f"{run['wall_seconds']:.2f}", f"{run['cpu_seconds']:.2f}",
+                         f"{run['max_rss_mib']:.0f}", run["returncode"], run["calls_total"],
+                         run["server_errors_total"]])
+        cpu_ratio = ours["cpu_seconds"] / theirs["cpu_seconds"]
+        ratios[mode]["cpu_time"] = round(cpu_ratio, 3)
+        rows.append([mode, "ztscan/prowler", f"{wall_ratio:.3f}", f"{cpu_ratio:.3f}", f"{memory_ratio:.3f}",
+                     "", "", ""])
+    print()
+    print_table(["regions", "scanner", "wall s", "CPU s", "peak RSS MiB", "exit", "API calls", "HTTP 5xx"], rows)
+    all_regions = ratios["all-regions"]
+    print(f"\nall-region targets: wall time ratio {all_regions['wall_time']:.3f} "
+          f"(target at most {WALL_TIME_TARGET:.3f}), peak memory ratio {all_regions['peak_memory']:.3f} "
+          f"(target at most {PEAK_MEMORY_TARGET:.3f})")
+    path = write_result("peer_prowler", {
+        "machine": machine_description(("ztscan", "boto3", "botocore", "moto")),
+        "prowler_version": _prowler_version(prowler),
+        "command": "python benchmarks/peer_prowler.py " + " ".join(sys.argv[1:]),
+        "network_namespace": "unshare -rn with only loopback up",
+        "resources_requested": args.resources,
+        "created": created,
+        "census": counts,
+        "runs": runs,
+        "ratios": ratios,
+        "targets": {"wall_time": WALL_TIME_TARGET, "peak_memory": PEAK_MEMORY_TARGET},
+    })
+    print(f"result written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
