@@ -71,6 +71,12 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
+    def cpu_seconds(self) -> float:
+        """Return the user plus system CPU time the server process has used so far (Linux /proc)."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset_calls(self) -> None:
         self.calls(reset=True)
 
@@ -259,6 +265,7 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
     result["iam"] = dict(details)
     result["iam"]["virtual_mfa_devices"] = len(_count(iam.get_paginator("list_virtual_mfa_devices"),
                                                      "VirtualMFADevices", 1000))
+    result["iam"]["root_mfa"] = bool(iam.get_account_summary()["SummaryMap"].get("AccountMFAEnabled"))
     buckets = s3.list_buckets()["Buckets"]
     result["buckets"] = len(buckets)
     trails = set()
@@ -269,6 +276,7 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
         elbv2 = session.client("elbv2", region_name=region, endpoint_url=endpoint)
         cloudtrail = session.client("cloudtrail", region_name=region, endpoint_url=endpoint)
         keys = _count(kms.get_paginator("list_keys"), "Keys", 1000)
+        volumes = _count(ec2.get_paginator("describe_volumes"), "Volumes", 500)
         balancers = _count(elbv2.get_paginator("describe_load_balancers"), "LoadBalancers", 400)
         region_trails = cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
         trails.update(trail["TrailARN"] for trail in region_trails)
@@ -279,7 +287,8 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
             "security_groups": len(_count(ec2.get_paginator("describe_security_groups"), "SecurityGroups", 1000)),
             "network_interfaces": len(_count(ec2.get_paginator("describe_network_interfaces"), "NetworkInterfaces", 1000)),
             "instances": sum(len(r["Instances"]) for r in _count(ec2.get_paginator("describe_instances"), "Reservations", 1000)),
-            "volumes": len(_count(ec2.get_paginator("describe_volumes"), "Volumes", 500)),
+            "volumes": len(volumes),
+            "volumes_with_kms_key": sum(1 for volume in volumes if volume.get("KmsKeyId")),
             "kms_keys": len(keys),
             "kms_aliases": len(_count(kms.get_paginator("list_aliases"), "Aliases", 100)),
             "db_instances": len(_count(rds.get_paginator("describe_db_instances"), "DBInstances", 100)),
@@ -309,31 +318,42 @@ MAX_PAGE_SIZES = {
 def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in_listing: bool = False) -> dict[str, int]:
     """Return the fewest requests that collect every fact ztscan's AWS rules read, by operation.
 
-    Listings are counted at their largest page size. Per-resource calls are
-    counted only where no listing returns the fact: S3 bucket settings (five
-    calls per bucket), KMS key metadata and rotation status (two per key; moto
-    keys are all customer-managed and enabled), ELBv2 listeners (one per load
-    balancer) and CloudTrail status and event selectors (two per trail, once per
-    trail, not once per region that shows it). GetBucketLocation is one more call
-    per bucket unless ListBuckets returns each bucket's region, which AWS does
-    since 2024 but moto 5.2.5 does not.
+    Listings are counted at their largest page size, and one call lists an empty
+    set. Per-resource calls are counted only where no listing returns the fact:
+
+    * S3: six calls per bucket (encryption, policy, public access block,
+      versioning, logging, ACL). GetBucketPolicyStatus is not counted, because
+      the policy document that GetBucketPolicy already returns decides it.
+      GetBucketLocation adds one call per bucket unless ListBuckets returns each
+      bucket's region, which AWS does since 2024 but moto 5.2.5 does not.
+    * KMS: DescribeKey and GetKeyRotationStatus per key (moto keys are all
+      customer-managed and enabled), and ListAliases only in regions where a
+      volume names a KMS key that must be classified as AWS- or customer-managed.
+    * ELBv2: DescribeListeners per load balancer.
+    * CloudTrail: GetTrailStatus and GetEventSelectors once per trail, not once
+      per region that shows a multi-region trail.
+    * IAM: GenerateCredentialReport twice (one call starts the report, a second
+      one sees it complete), one GetAccountAuthorizationDetails listing for users,
+      groups and policies together, and ListVirtualMFADevices only when the root
+      user has MFA (to tell a hardware device from a virtual one).
     """
     minimum: Counter[str] = Counter()
     minimum["sts GetCallerIdentity"] = 1
     minimum["ec2 DescribeRegions"] = 1  # opt-in status, so a disabled region is reported as skipped
-    for operation in ("GenerateCredentialReport", "GetCredentialReport", "GetAccountSummary",
-                      "GetAccountPasswordPolicy", "ListAccountAliases"):
+    for operation in ("GetCredentialReport", "GetAccountSummary", "GetAccountPasswordPolicy", "ListAccountAliases"):
         minimum[f"iam {operation}"] = 1
+    minimum["iam GenerateCredentialReport"] = 2
     iam = counts["iam"]
     minimum["iam GetAccountAuthorizationDetails"] = _pages(iam["users"] + iam["groups"] + iam["policies"], 1000)
-    minimum["iam ListVirtualMFADevices"] = _pages(iam["virtual_mfa_devices"], 1000)
+    if iam["root_mfa"]:
+        minimum["iam ListVirtualMFADevices"] = _pages(iam["virtual_mfa_devices"], 1000)
     buckets = counts["buckets"]
     minimum["s3 ListBuckets"] = _pages(buckets, 10000)
     minimum["s3control GetPublicAccessBlock"] = 1
     if not bucket_location_in_listing:
         minimum["s3 GetBucketLocation"] = buckets
     for operation in ("GetBucketEncryption", "GetBucketPolicy", "GetPublicAccessBlock", "GetBucketVersioning",
-                      "GetBucketLogging"):
+                      "GetBucketLogging", "GetBucketAcl"):
         minimum[f"s3 {operation}"] = buckets
     for region in regions:
         found = counts["regions"][region]
@@ -342,11 +362,13 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
                                ("ec2 DescribeSecurityGroups", "security_groups"),
                                ("ec2 DescribeNetworkInterfaces", "network_interfaces"),
                                ("ec2 DescribeInstances", "instances"), ("ec2 DescribeVolumes", "volumes"),
-                               ("kms ListKeys", "kms_keys"), ("kms ListAliases", "kms_aliases"),
+                               ("kms ListKeys", "kms_keys"),
                                ("rds DescribeDBInstances", "db_instances"), ("rds DescribeDBClusters", "db_clusters"),
                                ("elbv2 DescribeLoadBalancers", "load_balancers")):
             minimum[operation] += _pages(found[key], MAX_PAGE_SIZES[operation])
         minimum["ec2 GetEbsEncryptionByDefault"] += 1
+        if found["volumes_with_kms_key"]:
+            minimum["kms ListAliases"] += _pages(found["kms_aliases"], MAX_PAGE_SIZES["kms ListAliases"])
         minimum["kms DescribeKey"] += found["kms_keys"]
         minimum["kms GetKeyRotationStatus"] += found["kms_keys"]
         minimum["elbv2 DescribeListeners"] += found["load_balancers"]

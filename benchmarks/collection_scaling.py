@@ -2,7 +2,7 @@
 
 For each size, the script starts a fresh counting moto server (benchmarks/moto_server.py),
 creates the resources over several regions, takes a census of what the account
-holds (moto's default VPCs, subnets and security groups included), resets the
+contains (moto's default VPCs, subnets and security groups included), resets the
 request counter and runs ``ztscan scan aws --regions ... --format json --output ...``
 as a child process with AWS_ENDPOINT_URL pointing at the server and fake
 credentials. It records the child's wall time and peak RSS and the requests
@@ -83,8 +83,10 @@ def measure_size(total: int, regions: list[str], workdir: str) -> dict[str, Any]
         minimum = minimum_calls(counts, regions)
         server.reset_calls()
         output = str(Path(workdir) / f"report-{total}.json")
+        server_cpu = server.cpu_seconds()
         run = run_measured(ztscan_command(regions, output), env=client_environment(server.endpoint),
                            cwd=REPOSITORY_DIR, timeout=3600)
+        server_cpu = server.cpu_seconds() - server_cpu
         served = server.calls()
         issued = normalize_calls(served["calls"])
     finally:
@@ -97,6 +99,7 @@ def measure_size(total: int, regions: list[str], workdir: str) -> dict[str, Any]
         "census": counts,
         "populate_seconds": round(populate_seconds, 1),
         "scan": run.to_dict(),
+        "moto_server_cpu_seconds": round(server_cpu, 2),
         "scan_stderr_tail": run.stderr[-3000:],
         "report": summarize_report(output),
         "calls_issued": issued,

@@ -127,8 +127,8 @@ def reexec_in_loopback_namespace() -> None:
 
     The first call re-executes the script under ``unshare -rn`` (a user and network
     namespace, no root needed) and exits with its status. Inside the namespace it
-    runs ``ip link set lo up``. Raises SystemExit with a message when unshare or ip
-    is refused, rather than running with network access.
+    runs ``ip link set lo up``. When unshare or ip is refused, the script exits with
+    their error instead of running with network access.
     """
     if os.environ.get(NAMESPACE_MARKER) == "1":
         completed = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True, text=True)

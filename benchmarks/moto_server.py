@@ -5,7 +5,7 @@ It prints ``PORT <number>`` once it listens and serves until its standard input
 closes. Set ``MOTO_EC2_LOAD_DEFAULT_AMIS=false`` in its environment to skip the
 default AMIs.
 
-Two extra paths, answered by the counter and never passed to moto:
+Two extra paths, which the counter handles itself and never passes to moto:
 
 * ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n},
   "regions": {...}, "server_errors": {"service operation": n}}`` for every request
@@ -41,7 +41,7 @@ class CountingApp:
         self.app = app
         self.counts: Counter[str] = Counter()
         self.regions: Counter[str] = Counter()
-        #: Requests answered with HTTP 5xx, mostly operations moto does not implement.
+        #: Requests that got an HTTP 5xx response, mostly operations moto does not implement.
         self.server_errors: Counter[str] = Counter()
         self.lock = threading.Lock()
 
@@ -98,7 +98,12 @@ class CountingApp:
             if path.startswith("/v20180820/"):
                 return f"{method} control{path[len('/v20180820'):]}"
             parts = [part for part in path.split("/") if part]
-            where = "service" if not parts else "bucket" if len(parts) == 1 else "object"
+            if not parts:
+                where = "service"
+            elif len(parts) == 1:
+                where = "bucket"
+            else:
+                where = "object"
             keys = ",".join(sorted(key for key in query if key not in ("x-id",)))
             return f"{method} {where}" + (f"?{keys}" if keys else "")
         return f"{method} {re.sub(r'[0-9a-f-]{16,}', '{id}', path)}"

@@ -5,7 +5,7 @@ Both scanners run as child processes against one counting moto server on
 run of this script, first limited to one region and then over every region.
 The whole script runs inside a network namespace that has only loopback
 (``unshare -rn``, then ``ip link set lo up``), because some Prowler checks try
-to reach public hosts; if unshare is refused the script stops and says so.
+to reach public hosts. If unshare is refused, the script stops with unshare's error.
 
 Prowler lives in its own virtual environment, never in ztscan's. When
 PROWLER_VENV (default /work/prowler-venv) has no ``bin/prowler``, the script
@@ -67,9 +67,11 @@ def prowler_command(prowler: Path, output_dir: str, region: str | None) -> list[
 
 def _measure(server: MotoServer, argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     server.reset_calls()
+    server_cpu = server.cpu_seconds()
     run = run_measured(argv, env=env, cwd=REPOSITORY_DIR, timeout=3600)
     calls = server.calls()
     result = run.to_dict()
+    result["moto_server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 2)
     result["calls_total"] = calls["total"]
     result["calls"] = normalize_calls(calls["calls"])
     result["calls_by_region"] = calls["regions"]
@@ -89,7 +91,7 @@ def main() -> int:
     parser.add_argument("--resources", type=int, default=1000, help="number of resources to create (default: 1000)")
     parser.add_argument("--regions", default=",".join(DEFAULT_REGIONS),
                         help="comma-separated regions to create resources in; the one-region runs use the first")
-    parser.add_argument("--prowler-venv", default=DEFAULT_VENV, help="virtual environment that holds Prowler")
+    parser.add_argument("--prowler-venv", default=DEFAULT_VENV, help="virtual environment that contains Prowler (created when missing)")
     args = parser.parse_args()
     regions = [value.strip() for value in args.regions.split(",") if value.strip()]
 

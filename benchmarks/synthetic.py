@@ -1,10 +1,10 @@
 """Synthetic inventories for the engine benchmark: a realistic mix of kinds with facts the rules read.
 
 Resources come in blocks of 1,000 that each form one AWS-shaped account spread
-over four regions. About one resource in five fails a rule, one fact in a
-thousand is missing with a per-resource collection error (so the ERROR path
-runs), and every age-based fact is relative to :data:`EVALUATED_AT`, so the
-verdicts do not depend on the day the benchmark runs.
+over four regions. About one resource in five fails a rule. About one resource
+in a thousand misses one fact and carries a per-resource collection error, so
+the ERROR path runs. Every age-based fact is relative to :data:`EVALUATED_AT`,
+so the verdicts do not depend on the day the benchmark runs.
 """
 
 from __future__ import annotations
@@ -63,13 +63,16 @@ def _firewall_rule(name: str, port: int, source: str) -> dict[str, Any]:
 
 def _user(rng: random.Random, bad: bool) -> dict[str, Any]:
     console = rng.random() < 0.7
+    password_last_used = None
+    if console:
+        password_last_used = _iso(150 if bad else 3)
     keys = [{
         "id": f"AKIA{rng.randrange(10**12):012d}", "active": True,
         "created": _iso(200 if bad else 30), "last_used": _iso(120 if bad else 2),
     } for _ in range(rng.randint(0, 2))]
     return {
         "console_access": console, "mfa_enabled": not bad,
-        "password_last_used": _iso(150 if bad else 3) if console else None,
+        "password_last_used": password_last_used,
         "password_last_changed": _iso(60), "created": _iso(400),
         "access_keys": keys, "admin_rights": bad, "admin_via_direct_policy": bad,
         "admin_policies": ["AdministratorAccess"] if bad else [],

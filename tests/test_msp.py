@@ -337,3 +337,24 @@ def test_progress_on_terminal() -> None:
     assert "tenants 2/2 done, 0 running, 1 failed" in text
     assert "tenant bravo: error (1 target errors)" in text
     assert "tenant alpha: started" not in text
+
+
+def test_crash_in_one_tenant_isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clean_aws_environment(monkeypatch, tmp_path / "no-credentials")
+    tenants_file = tmp_path / "tenants.yaml"
+    tenants_file.write_text(
+        "version: 1\n"
+        "tenants:\n"
+        "  - name: bad-endpoint\n"
+        "    aws: {role_arn: 'arn:aws:iam::111122223333:role/Audit', endpoint_url: 'not a url'}\n"
+        "  - name: unset-secret\n"
+        "    azure: {tenant_id: t, client_id: c, client_secret_env: ZTSCAN_TEST_UNSET_SECRET}\n")
+    monkeypatch.delenv("ZTSCAN_TEST_UNSET_SECRET", raising=False)
+    err = io.StringIO()
+    code = main(["scan", "--tenants", str(tenants_file), "--output-dir", str(tmp_path / "out")],
+                out=io.StringIO(), err=err)
+    run = Run(code, tmp_path / "out", err.getvalue())
+    assert code == 3
+    assert run.record("bad-endpoint")["status"] == "error"
+    assert "ValueError" in run.record("bad-endpoint")["errors"][0]
+    assert run.record("unset-secret")["status"] == "error"

@@ -232,3 +232,25 @@ def test_defaults_apply_without_creating_entries() -> None:
                                 "tenants": [{"name": "a", "gcp": {"projects": ["p"], "key_file": "/k"}}]}, "t.yaml")
     assert tenants[0].aws == ()
     assert tenants[0].gcp[0]["projects"] == ["p"]
+
+
+@pytest.mark.parametrize(("document", "language"), [
+    pytest.param("tenants.md", "yaml", id="tenants-yaml"),
+    pytest.param("tenants.md", "toml", id="tenants-toml"),
+    pytest.param("scale-out.md", "configmap", id="scale-out-configmap"),
+])
+def test_docs_examples_valid(document: str, language: str) -> None:
+    import re
+    import tomllib
+
+    import yaml
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / document).read_text(encoding="utf-8")
+    if language == "toml":
+        data = tomllib.loads(re.findall(r"```toml\n(.*?)```", text, re.S)[0])
+    elif language == "yaml":
+        data = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", text, re.S)[0])
+    else:
+        config_map = next(yaml.safe_load_all(re.findall(r"```yaml\n(.*?)```", text, re.S)[0]))
+        data = yaml.safe_load(config_map["data"]["tenants.yaml"])
+    assert validate_tenants(data, document)

@@ -77,6 +77,12 @@ _kind(
     admin_rights="bool: the user holds full administrator rights ('*' on '*' or an owner role)",
     admin_via_direct_policy="bool: those rights come from a policy attached to the user itself",
     admin_policies="list of policy or role names granting full administrator rights",
+    credentials_managed_externally=(
+        "str, optional: set when the identity's password, MFA and sign-in activity are managed outside "
+        "this cloud and cannot be read (a Google account seen from a GCP project); the value is the reason. "
+        "Absent means the cloud manages them. The password, MFA and unused-credential rules then report "
+        "NOT_APPLICABLE with this reason instead of guessing"
+    ),
 )
 _kind(
     "identity.service_account", "A workload identity (GCP service account, Azure service principal).",

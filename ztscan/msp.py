@@ -203,8 +203,14 @@ def _scan_all(app: App, out: Path, tenants: list[Tenant], plan: Any, files: dict
 
 
 def _scan_one(scan_tenant: Any, tenant: Tenant, plan: Any, progress: "Progress") -> Any:
+    from ztscan.tenant_scan import crashed_outcome
+
     progress.started(tenant.name)
-    return scan_tenant(tenant, plan)
+    try:
+        return scan_tenant(tenant, plan)
+    except Exception as exc:  # one tenant's crash is that tenant's ERROR; the other tenants go on
+        log.exception("scanning tenant %s crashed", tenant.name)
+        return crashed_outcome(tenant, plan, exc)
 
 
 def _previous_records(out: Path, tenants_file: TenantsFile, args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -117,9 +117,9 @@ class NetworkMap:
 
 def is_ephi(resource: Resource, tag: str = DEFAULT_EPHI_TAG) -> bool:
     """Return True when ``resource`` carries the ePHI tag (name compared case-insensitively) with a true value."""
-    wanted = tag.lower()
+    expected_name = tag.lower()
     for name, value in resource.tags.items():
-        if name.lower() == wanted:
+        if name.lower() == expected_name:
             return value.strip().lower() not in FALSE_TAG_VALUES
     return False
 
@@ -285,7 +285,7 @@ def build_network_map(inventory: Inventory, ephi_tag: str = DEFAULT_EPHI_TAG) ->
         graph.nodes[resource.id] = node
 
     for node in list(graph.nodes.values()):
-        _add_edges(graph, node, analyzer)
+        _add_edges(graph, node)
     return graph
 
 
@@ -299,7 +299,7 @@ def _network_of(resource: Resource) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _add_edges(graph: NetworkMap, node: Node, analyzer: _Analyzer) -> None:
+def _add_edges(graph: NetworkMap, node: Node) -> None:
     resource = node.resource
     if resource is None:
         return

@@ -95,12 +95,16 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
         except ConfigurationError as exc:  # for example a cloud SDK that is not installed
             _record_failure(inventory, records, cloud, TargetFailed(
                 _unknown_scope(cloud), "ztscan", "configure", "ConfigurationError", str(exc)))
+        except Exception as exc:  # a bug while entering one entry: that entry's ERROR, the others go on
+            log.exception("tenant %s: preparing the %s entry crashed", tenant.name, cloud)
+            _record_failure(inventory, records, cloud, TargetFailed(
+                _unknown_scope(cloud), "ztscan", "configure", type(exc).__name__, f"ztscan crashed: {exc}"))
 
     if targets:
         workers = max(1, min(len(targets), plan.budget.slots))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ztscan-{tenant.name}") as pool:
             results = list(pool.map(lambda target: _collect_target(target, plan, deadline), targets))
-        for target, (part, record) in zip(targets, results):
+        for part, record in results:
             inventory.extend(part)
             records.append(record)
     inventory.finished_at = utc_now()
@@ -124,6 +128,25 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
     for message in outcome.errors:
         log.warning("tenant %s: %s", tenant.name, message)
     return outcome
+
+
+def crashed_outcome(tenant: Tenant, plan: TenantPlan, exc: BaseException) -> TenantOutcome:
+    """Return the outcome of a tenant whose scan crashed outside any target: every rule ERROR, status error."""
+    message = f"ztscan crashed while scanning this tenant: {type(exc).__name__}: {exc}"
+    failure = TargetFailed(_unknown_scope("aws" if tenant.aws else "azure" if tenant.azure else "gcp"),
+                           "ztscan", "scan", type(exc).__name__, message)
+    inventory = failed_inventory(failure)
+    inventory.started_at = inventory.finished_at = utc_now()
+    records = [{"cloud": failure.scope.provider, "account": failure.scope.account, "state": "failed",
+                "code": failure.code, "message": message}]
+    metadata = {"tenant": tenant.name, "tenant_description": tenant.description, "provider": failure.scope.provider,
+                "targets": records}
+    report = evaluate_inventory(plan.app, inventory, plan.rules, metadata)
+    if plan.catalogues:
+        from ztscan.controls import build_matrix
+
+        build_matrix(report, plan.catalogues)
+    return TenantOutcome(tenant, report, STATUS_ERROR, records)
 
 
 def _unknown_scope(cloud: str) -> Any:
@@ -158,6 +181,12 @@ def _collect_target(target: Target, plan: TenantPlan, deadline: float) -> tuple[
             # Inside one tenant, a configuration problem (expired credential, unknown profile,
             # unreadable key file) concerns that target only.
             failure = TargetFailed(target.scope(), target.cloud, "collect", "ConfigurationError", str(exc))
+            record.update(state="failed", code=failure.code, message=failure.message)
+            return failed_inventory(failure), record
+        except Exception as exc:  # a crash while entering the target (an invalid endpoint, a bug): its ERROR only
+            log.exception("entering %s crashed", target.describe())
+            failure = TargetFailed(target.scope(), "ztscan", "prepare", type(exc).__name__,
+                                   f"entering {target.describe()} failed: {type(exc).__name__}: {exc}")
             record.update(state="failed", code=failure.code, message=failure.message)
             return failed_inventory(failure), record
     account = inventory.metadata.get("account") or inventory.metadata.get("tenant_id")

@@ -132,8 +132,18 @@ def _aws_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Target]:
     return [Target("aws", f"profile:{profile}", {**_aws_options(entry), "profile": profile})]
 
 
+def _import_boto3() -> Any:
+    try:
+        import boto3
+    except ImportError:
+        from ztscan.provider import MissingDependencyError
+
+        raise MissingDependencyError("aws", "aws", "boto3") from None
+    return boto3
+
+
 def _hub_session(scope: Scope, profile: str | None) -> Any:
-    import boto3
+    boto3 = _import_boto3()
     from botocore.exceptions import ProfileNotFound
 
     try:

@@ -1,7 +1,7 @@
 """The one place where ztscan calls AWS: pagination, the deadline, concurrency limits and error capture.
 
 Collectors call :meth:`Target.call` and :meth:`Target.paginate`, which raise
-:class:`ApiFailure` for any failed request. A collector catches it where it knows
+:class:`ApiFailure` for any failed request. A collector catches it where it can tell
 which kind and facts the failure leaves uncollected, and turns it into a
 ``CollectionError`` with :meth:`Target.record`.
 """
@@ -49,8 +49,8 @@ class Collection:
         self.identity = identity
         self.inventory = inventory
         self._lock = threading.Lock()
-        # Bounds concurrent API requests across the collector pool and the detail pool together.
-        self._requests = threading.BoundedSemaphore(max(1, context.max_workers))
+        #: Bounds concurrent API requests across the collector pool and the detail pool together.
+        self.requests = threading.BoundedSemaphore(max(1, context.max_workers))
         self.detail_pool = ThreadPoolExecutor(max_workers=max(1, context.max_workers), thread_name_prefix="ztscan-aws-detail")
 
     def add(self, resource: Resource) -> Resource:
@@ -106,7 +106,7 @@ class Target:
 
         method = getattr(self.client(service), xform_name(operation))
         self._check_deadline(service, operation)
-        with self._translated(service, operation), self.collection._requests:
+        with self._translated(service, operation), self.collection.requests:
             return method(**params)
 
     def paginate(self, service: str, operation: str, result_key: str, **params: Any) -> list[Any]:
@@ -119,7 +119,7 @@ class Target:
             pages = iter(paginator.paginate(**params))
             while True:
                 self._check_deadline(service, operation)
-                with self.collection._requests:
+                with self.collection.requests:
                     page = next(pages, None)
                 if page is None:
                     return items
@@ -140,7 +140,8 @@ class Target:
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``function`` over ``items`` in the shared detail pool and return the results in order.
 
-        Use it for unavoidable per-resource calls; an exception in ``function`` is re-raised here.
+        Use it for unavoidable per-resource calls. An exception in ``function`` is re-raised here.
+        ``function`` must not call ``map`` itself: waiting on the same pool from inside it can deadlock.
         """
         futures = [self.collection.detail_pool.submit(function, item) for item in items]
         return [future.result() for future in futures]
@@ -177,8 +178,3 @@ class _Translate:
         else:
             return False
         raise ApiFailure(self.service, self.operation, self.region, code, message) from exc
-
-
-def error_code(failure: ApiFailure, *codes: str) -> bool:
-    """Return True when the failure's error code is one of ``codes``."""
-    return failure.code in codes

@@ -142,7 +142,10 @@ def collect_users_and_root(target: Target) -> None:
         facts.update(admin_facts)
         missing_admin = [fact for fact in ADMIN_FACTS if fact not in admin_facts]
         for failure in failures:
-            target.record(failure, USER, missing_admin, arn)
+            # A failure may leave no fact missing when another policy already proves the rights;
+            # it is still recorded, naming every admin fact, because an empty list would mean the
+            # whole user listing failed.
+            target.record(failure, USER, missing_admin or ADMIN_FACTS, arn)
         target.add(USER, arn, name, facts)
 
 
@@ -152,7 +155,7 @@ def _user_facts_by_calls(target: Target, user: dict[str, Any]) -> dict[str, Any]
     try:
         profile = target.call("iam", "GetLoginProfile", UserName=name)["LoginProfile"]
         facts["console_access"] = True
-        # NOTE: the login profile's creation time stands in for the last password change,
+        # NOTE: the login profile's creation time replaces the last password change,
         # which only the credential report has.
         facts["password_last_changed"] = iso_time(profile.get("CreateDate"))
     except ApiFailure as failure:

@@ -80,7 +80,7 @@ class AdminFacts:
         if any(v.direct for v in granting) or not direct_unknown:
             facts["admin_via_direct_policy"] = any(v.direct for v in granting)
         if granting or not unknown:
-            # With some policies unreadable, the list holds the policies known to grant the rights.
+            # With some policies unreadable, the list contains the policies known to grant the rights.
             facts["admin_policies"] = sorted({v.name for v in granting})
         return facts, failures
 

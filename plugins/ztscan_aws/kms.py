@@ -10,7 +10,7 @@ KEY = "crypto.key"
 ROTATION_FACTS = ("rotation_supported", "rotation_enabled", "rotation_period_days")
 #: Key origins whose key material AWS cannot rotate automatically: imported material and custom key stores.
 UNROTATABLE_ORIGINS = {"EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}
-#: Key states in which GetKeyRotationStatus answers; other states raise KMSInvalidStateException.
+#: Key states in which GetKeyRotationStatus succeeds. Other states raise KMSInvalidStateException.
 READABLE_STATES = {"Enabled", "Disabled"}
 
 
@@ -27,22 +27,33 @@ def collect_keys(target: Target) -> None:
     except ApiFailure as failure:
         target.record(failure, KEY)
         return
-    target.map(lambda key: _collect_key(target, key["KeyArn"], key["KeyId"]), keys)
+    aliases: dict[str, list[str]] = {}
+    try:
+        for alias in target.paginate("kms", "ListAliases", "Aliases"):
+            if alias.get("TargetKeyId"):
+                aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+    except ApiFailure as failure:
+        # Aliases only name keys and confirm AWS-managed ones; KeyManager still decides.
+        target.record(failure, KEY, ("managed_by",))
+    target.map(lambda key: _collect_key(target, key["KeyArn"], key["KeyId"], aliases.get(key["KeyId"], [])), keys)
 
 
-def _collect_key(target: Target, arn: str, key_id: str) -> None:
+def _collect_key(target: Target, arn: str, key_id: str, aliases: list[str]) -> None:
     try:
         metadata = target.call("kms", "DescribeKey", KeyId=key_id)["KeyMetadata"]
     except ApiFailure as failure:
         target.record(failure, KEY, ("managed_by", "state") + ROTATION_FACTS, arn)
-        target.add(KEY, arn, key_id, {})
+        target.add(KEY, arn, aliases[0].removeprefix("alias/") if aliases else key_id, {})
         return
-    customer = metadata.get("KeyManager") == "CUSTOMER"
+    # Aliases under alias/aws/ are reserved for AWS-managed keys (moto 5.2 reports such keys as CUSTOMER).
+    aws_alias = any(alias.startswith("alias/aws/") for alias in aliases)
+    customer = metadata.get("KeyManager") == "CUSTOMER" and not aws_alias
     state = metadata.get("KeyState", "")
     facts: dict[str, Any] = {"managed_by": "customer" if customer else "provider", "state": state}
     if customer:
         facts.update(_rotation_facts(target, arn, key_id, metadata, state))
-    target.add(KEY, arn, metadata.get("Description") or key_id, facts)
+    name = aliases[0].removeprefix("alias/") if aliases else metadata.get("Description") or key_id
+    target.add(KEY, arn, name, facts)
 
 
 def _rotation_facts(target: Target, arn: str, key_id: str, metadata: dict[str, Any], state: str) -> dict[str, Any]:

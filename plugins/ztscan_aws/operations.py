@@ -64,7 +64,7 @@ _OPERATIONS = {
         ("ListKeys", "keys"),
         ("DescribeKey", "key manager, spec, origin and state"),
         ("GetKeyRotationStatus", "rotation of customer-managed keys"),
-        ("ListAliases", "AWS-managed keys, to classify volume encryption keys"),
+        ("ListAliases", "key names, and the AWS-managed keys behind alias/aws/ aliases"),
     ],
     "cloudtrail": [
         ("DescribeTrails", "trails"),

@@ -18,7 +18,9 @@ BUCKET_FACTS = ("encrypted", "encryption", "key_type", "tls_enforced", "min_tls_
 
 
 def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _covers_everyone_and_s3(statement: dict[str, Any]) -> bool:
@@ -61,7 +63,7 @@ def minimum_tls_version(policy: dict[str, Any]) -> str | None:
     return max(versions, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()), default=None)
 
 
-def encryption_facts(configuration: dict[str, Any] | None, provider_key_ids: set[str] = frozenset()) -> dict[str, Any]:
+def encryption_facts(configuration: dict[str, Any] | None) -> dict[str, Any]:
     """Return the encryption facts of a GetBucketEncryption configuration (None: no configuration)."""
     rules = (configuration or {}).get("Rules") or []
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
@@ -69,7 +71,8 @@ def encryption_facts(configuration: dict[str, Any] | None, provider_key_ids: set
     if not algorithm:
         return {"encrypted": False, "encryption": None, "key_type": None}
     key = default.get("KMSMasterKeyID")
-    if algorithm == "AES256" or not key or key.endswith("alias/aws/s3") or key.rsplit("/", 1)[-1] in provider_key_ids:
+    # NOTE: a key given by the ARN of the AWS-managed aws/s3 key, not by its alias, counts as customer-managed.
+    if algorithm == "AES256" or not key or key.endswith("alias/aws/s3"):
         key_type = "provider"
     else:
         key_type = "customer"

@@ -46,10 +46,10 @@ def import_boto3() -> Any:
 class AwsSession:
     """A boto3 session plus one client per region and service, with bounded retries and timeouts.
 
-    botocore clients are thread-safe, so worker threads share them; creating one
-    costs tens of milliseconds (service model and endpoint rules), which per-thread
-    clients would multiply by the pool size. Creating clients from one boto3 session
-    is not thread-safe, so creation happens under a lock.
+    botocore clients are thread-safe, so worker threads share them. Creating one
+    loads its service model and endpoint rules, a cost that per-thread clients would
+    multiply by the pool size. Creating clients from one boto3 session is not
+    thread-safe, so creation happens under a lock.
     """
 
     def __init__(self, boto_session: Any, endpoint_url: str | None = None,

@@ -71,8 +71,8 @@ def build_credential(options: Mapping[str, Any], cloud: AzureCloud, connection_v
     kwargs = dict(common, exclude_interactive_browser_credential=True)
     if client_id:
         kwargs["managed_identity_client_id"] = client_id
-    if tenant_id:
-        kwargs["tenant_id"] = tenant_id
+    # NOTE: --tenant-id is not passed on, because DefaultAzureCredential has no single tenant option;
+    # each credential in its chain signs in to its own default tenant.
     return identity.DefaultAzureCredential(**kwargs), "DefaultAzureCredential"
 
 

@@ -30,7 +30,11 @@ MFA_REASON = (
     "2-step verification is configured in Google Workspace or Cloud Identity, which the "
     "Cloud Resource Manager and IAM APIs do not expose to project credentials"
 )
-_USER_UNREADABLE_FACTS = ("mfa_enabled", "password_last_used", "password_last_changed", "created")
+#: Why the password, MFA and sign-in rules cannot judge a Google account from project credentials.
+USER_CREDENTIALS_REASON = (
+    "the Google account's password, 2-step verification and sign-in activity are managed in Google Workspace "
+    "or Cloud Identity, which project credentials cannot read"
+)
 
 
 def iso_time(value: str | None) -> str | None:
@@ -112,12 +116,8 @@ def add_policy_resources(run: ProjectRun) -> None:
             "admin_rights": True,
             "admin_via_direct_policy": True,
             "admin_policies": sorted(set(roles)),
+            "credentials_managed_externally": USER_CREDENTIALS_REASON,
         })
-    if users:
-        run.missing("identity.user", _USER_UNREADABLE_FACTS, "gcp", "read user sign-in and MFA status",
-                    "Google account sign-in, 2-step verification and sign-in times are kept by Google "
-                    "Workspace or Cloud Identity and are not readable with project credentials",
-                    code="NotReadable")
 
 
 def key_entry(key: dict[str, Any]) -> dict[str, Any]:

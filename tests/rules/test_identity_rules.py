@@ -242,3 +242,16 @@ def test_login_profile_error_is_error_not_no_password():
                                             "identity.user", facts=("console_access",), resource_id="identity.user-1"))
     [finding] = evaluate(inventory, [identity.console_users_mfa], {"ZT-IAM-001": Severity.HIGH})
     assert finding.status is Status.ERROR
+
+
+@pytest.mark.parametrize("rule", [identity.console_users_mfa, identity.unused_credentials_disabled])
+def test_externally_managed_credentials_not_assessable(rule):
+    outcome = check(rule, "identity.user", console_access=True, access_keys=[],
+                    credentials_managed_externally="managed in Google Workspace")
+    assert outcome.status is Status.NOT_APPLICABLE
+    assert "managed in Google Workspace" in outcome.message
+
+
+def test_externally_managed_marker_absent_still_judged():
+    outcome = check(identity.console_users_mfa, "identity.user", console_access=True, mfa_enabled=False)
+    assert outcome.status is Status.FAIL

@@ -14,8 +14,23 @@ MIN_PASSWORD_LENGTH = 14
 MIN_REUSE_PREVENTION = 24
 
 
-@rule("ZT-IAM-001", "identity.user", facts=("console_access", "mfa_enabled"))
+def _external_credentials(resource: Resource) -> Outcome | None:
+    """NOT_APPLICABLE when the identity's credentials live outside the cloud (see kinds.py).
+
+    The marker is an optional fact: providers whose cloud manages the credentials do not set it,
+    so it is read with ``facts.get`` rather than ``fact``.
+    """
+    reason = resource.facts.get("credentials_managed_externally")
+    if reason:
+        return not_applicable(f"not assessable from this cloud: {reason}", credentials_managed_externally=reason)
+    return None
+
+
+@rule("ZT-IAM-001", "identity.user", facts=("console_access", "mfa_enabled", "credentials_managed_externally"))
 def console_users_mfa(resource: Resource, index: InventoryIndex) -> Outcome:
+    external = _external_credentials(resource)
+    if external is not None:
+        return external
     if not resource.fact("console_access"):
         return not_applicable("user has no console password")
     if resource.fact("mfa_enabled"):
@@ -85,8 +100,12 @@ def _unused_key(key: dict) -> str | None:
 
 
 @rule("ZT-IAM-005", "identity.user",
-      facts=("console_access", "password_last_used", "password_last_changed", "created", "access_keys"))
+      facts=("console_access", "password_last_used", "password_last_changed", "created", "access_keys",
+             "credentials_managed_externally"))
 def unused_credentials_disabled(resource: Resource, index: InventoryIndex) -> Outcome:
+    external = _external_credentials(resource)
+    if external is not None:
+        return external
     console = resource.fact("console_access")
     active = _active_keys(resource)
     if not console and not active:

@@ -7,7 +7,7 @@ from typing import Any
 from .hooks import ACCOUNT, request_parameters, response
 
 PAGE_SIZE = 100
-#: GetBucketEncryption as AWS answers for a bucket with no explicit configuration (since January 2023).
+#: The GetBucketEncryption response AWS returns for a bucket with no explicit configuration (since January 2023).
 SSE_S3_DEFAULT = {"ServerSideEncryptionConfiguration": {"Rules": [
     {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}}
 
@@ -15,7 +15,7 @@ SSE_S3_DEFAULT = {"ServerSideEncryptionConfiguration": {"Rules": [
 def add_paged_users(session: Any, count: int = 250) -> tuple[list[str], list[dict[str, Any]]]:
     """Create ``count`` users, all with MFA except the last, who has a console password and no MFA.
 
-    moto returns every user in one ListUsers page, so ListUsers is answered with
+    moto returns every user in one ListUsers page, so ListUsers returns
     moto's users in pages of 100, as AWS pages them. Returns the user names and
     the list of ListUsers requests served.
     """

@@ -22,11 +22,22 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+@pytest.fixture(scope="session")
+def botocore_loader():
+    """One botocore data loader for the whole run, so service models are parsed once, not per test."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
 @pytest.fixture
-def session(aws_env: None):
+def session(aws_env: None, botocore_loader):
     """A boto3 session whose calls go to moto's in-process backend."""
     import boto3
+    import botocore.session
     from moto import mock_aws
 
+    core = botocore.session.get_session()
+    core.register_component("data_loader", botocore_loader)
     with mock_aws():
-        yield boto3.Session(region_name=REGION)
+        yield boto3.Session(botocore_session=core, region_name=REGION)

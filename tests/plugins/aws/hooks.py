@@ -2,7 +2,7 @@
 
 The hooks use botocore's ``before-call`` event, the mechanism botocore's Stubber
 is built on: a handler that returns ``(http_response, parsed)`` replaces the HTTP
-request, so one operation can answer with a recorded AWS shape or error while
+request, so one operation can return a recorded AWS response or error while
 every other call still reaches moto.
 """
 
@@ -54,9 +54,9 @@ def response(status: int, parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 def inject(session: Any, service: str, operation: str, *, code: str | None = None, status: int = 403,
            parsed: dict[str, Any] | None = None,
            when: Callable[[dict[str, Any]], bool] = lambda params: True) -> None:
-    """Make ``service.operation`` answer with an error ``code`` or with the ``parsed`` response.
+    """Make ``service.operation`` return an error ``code`` or with the ``parsed`` response.
 
-    ``when`` receives the request's parameters and decides whether this call is answered.
+    ``when`` receives the request's parameters and decides whether this handler replaces the call.
     """
     def handler(params: dict[str, Any], **_: Any):
         if not when(request_parameters(params)):
@@ -88,7 +88,7 @@ def request_parameters(params: dict[str, Any]) -> dict[str, Any]:
 class CallRecorder:
     """Records (service, operation) of every request made through a session.
 
-    botocore runs handlers of the more specific event first, so a call answered by
+    botocore runs handlers of the more specific event first, so a call replaced by
     an ``inject`` handler is not recorded here.
     """
 

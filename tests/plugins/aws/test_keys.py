@@ -30,7 +30,7 @@ def test_unrotatable_key_not_queried(session, case):
 
 
 def test_custom_key_store_not_queried(session):
-    """moto cannot create custom key stores, so DescribeKey answers with a recorded CloudHSM key."""
+    """moto cannot create custom key stores, so DescribeKey returns a recorded CloudHSM key."""
     key = session.client("kms").create_key()["KeyMetadata"]
     recorded = {**key, "Origin": "AWS_CLOUDHSM", "CustomKeyStoreId": "cks-1234567890abcdef0",
                 "CloudHsmClusterId": "cluster-234567abcdef"}
@@ -85,3 +85,19 @@ def test_request_parameters_json():
     """KMS uses the JSON protocol, so injected handlers read JSON bodies."""
     assert request_parameters({"body": b'{"KeyId": "k"}'}) == {"KeyId": "k"}
     assert response(400, {})[0].status_code == 400
+
+
+def test_aws_alias_marks_provider_key(session):
+    """moto reports the key behind alias/aws/ebs as customer-managed; AWS reserves alias/aws/ for its own keys."""
+    kms = session.client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/clinic-records", TargetKeyId=key["KeyId"])
+    session.client("ec2").create_volume(Size=8, AvailabilityZone="us-east-1a", Encrypted=True)
+
+    keys = collect_with(session, collect_keys).resources
+
+    named = {r.name: r for r in keys}
+    assert named["clinic-records"].facts["managed_by"] == "customer"
+    ebs = [r for r in keys if r.name == "aws/ebs"]
+    assert len(ebs) == 1
+    assert ebs[0].facts["managed_by"] == "provider"

@@ -10,7 +10,7 @@ from ztscan_aws.regions import plan_regions
 
 from .hooks import CallRecorder, collect_with, inject, response, scan
 
-#: A recorded DescribeRegions answer (trimmed) from an account with one opt-in region left disabled.
+#: A recorded DescribeRegions response (trimmed) from an account with one opt-in region left disabled.
 RECORDED_REGIONS = {"Regions": [
     {"RegionName": "us-east-1", "Endpoint": "ec2.us-east-1.amazonaws.com", "OptInStatus": "opt-in-not-required"},
     {"RegionName": "eu-south-1", "Endpoint": "ec2.eu-south-1.amazonaws.com", "OptInStatus": "opted-in"},

@@ -46,10 +46,26 @@ def test_primitive_role_users(server):
 def test_user_mfa_not_readable(server):
     _layout().install(server)
     inventory = collect(server)
-    assert "mfa_enabled" not in by_kind(inventory, "identity.user")["alice@clinic.example"].facts
-    error = next(e for e in inventory.errors if e.kind == "identity.user")
-    assert error.code == "NotReadable"
-    assert "mfa_enabled" in error.facts
+    alice = by_kind(inventory, "identity.user")["alice@clinic.example"]
+    assert "mfa_enabled" not in alice.facts
+    assert "Google Workspace" in alice.facts["credentials_managed_externally"]
+    assert [e for e in inventory.errors if e.kind == "identity.user"] == []
+
+
+def test_user_mfa_rules_not_assessable(server):
+    from ztscan.engine import evaluate
+    from ztscan.model import Status
+    from ztscan.rulecatalogue import load_rule_catalogue
+    from ztscan.rules import all_rules
+
+    _layout().install(server)
+    catalogue = load_rule_catalogue()
+    rules = [rule for rule in all_rules() if rule.id in ("ZT-IAM-001", "ZT-IAM-005")]
+    findings = evaluate(collect(server), rules, {rule.id: catalogue[rule.id].severity for rule in rules})
+    assert findings
+    for finding in findings:
+        assert finding.status is Status.NOT_APPLICABLE
+        assert "not assessable" in finding.message
 
 
 def test_tenant_policy_not_assessable(server):

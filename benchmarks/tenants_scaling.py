@@ -1,0 +1,125 @@
+"""Wall time of ``ztscan scan --tenants`` against the number of tenants, each an AWS account in moto.
+
+Usage: python benchmarks/tenants_scaling.py [--tenants 1,10,25,50] [--concurrency 4] [--repeat 1]
+
+One moto server on 127.0.0.1 (benchmarks/moto_server.py) holds every
+simulated tenant: an AWS account with a few resources, entered by assuming a
+role from the hub account with an external id, as an MSP would. For each N the
+script writes a tenants file of the first N tenants and runs the ztscan CLI as
+a child process, in a network namespace that has only loopback. It records the
+wall time, CPU time and peak memory of the child, the time per tenant and the
+ratio to one tenant alone, and writes the result under benchmarks/results/.
+
+All tenants share one moto server process, so the server's own throughput is
+part of every figure; a real cloud serves tenants in parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from aws_account import HOME_REGION, MotoServer, client_environment  # noqa: E402
+from common import machine_description, print_table, reexec_in_loopback_namespace, run_measured, write_result  # noqa: E402
+
+FIRST_ACCOUNT = 200000000000
+ROLE = "ZtscanAudit"
+
+
+def tenant_account(index: int) -> str:
+    return str(FIRST_ACCOUNT + index)
+
+
+def populate_tenants(endpoint: str, count: int) -> None:
+    """Give each tenant account two buckets, an open security group, a volume and a user."""
+    import boto3
+
+    hub = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=HOME_REGION)
+    sts = hub.client("sts", endpoint_url=endpoint)
+    for index in range(count):
+        account = tenant_account(index)
+        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}",
+                                      RoleSessionName="benchmark-setup")["Credentials"]
+        session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                aws_session_token=credentials["SessionToken"], region_name=HOME_REGION)
+        s3 = session.client("s3", endpoint_url=endpoint)
+        for bucket in range(2):
+            s3.create_bucket(Bucket=f"tenant-{index}-phi-{bucket}")
+        ec2 = session.client("ec2", endpoint_url=endpoint)
+        group = ec2.create_security_group(GroupName=f"tenant-{index}-admin", Description="admin access")
+        ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.create_volume(AvailabilityZone=f"{HOME_REGION}a", Size=8, Encrypted=index % 2 == 0)
+        session.client("iam", endpoint_url=endpoint).create_user(UserName=f"tenant-{index}-admin")
+
+
+def tenants_file(directory: Path, endpoint: str, count: int) -> Path:
+    lines = ["version: 1", "defaults:", "  aws:", f"    regions: [{HOME_REGION}]", f"    endpoint_url: {endpoint}",
+             "tenants:"]
+    for index in range(count):
+        lines += [f"  - name: tenant-{index:03d}", "    aws:",
+                  f"      role_arn: arn:aws:iam::{tenant_account(index)}:role/{ROLE}",
+                  f"      external_id: tenant-{index:03d}-benchmark"]
+    path = directory / f"tenants-{count}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def measure(endpoint: str, directory: Path, count: int, concurrency: int) -> dict[str, Any]:
+    path = tenants_file(directory, endpoint, count)
+    out = directory / f"out-{count}-{concurrency}"
+    argv = [sys.executable, "-m", "ztscan", "scan", "--tenants", str(path), "--output-dir", str(out),
+            "--max-tenants-concurrency", str(concurrency), "--fail-on", "none", "--allow-incomplete"]
+    child = run_measured(argv, env=client_environment(endpoint), timeout=3600)
+    if child.returncode != 0:
+        raise SystemExit(f"ztscan exited with {child.returncode} for {count} tenants:\n{child.stderr[-2000:]}")
+    import json
+
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    statuses = [record["status"] for record in manifest["tenants"]]
+    return {"tenants": count, "concurrency": concurrency, **child.to_dict(),
+            "complete_tenants": statuses.count("complete"),
+            "mean_tenant_seconds": round(sum(r["duration_seconds"] for r in manifest["tenants"]) / count, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", default="1,10,25,50", help="comma-separated tenant counts (default: 1,10,25,50)")
+    parser.add_argument("--concurrency", type=int, default=4, help="--max-tenants-concurrency (default: 4)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tenant count (default: 1)")
+    args = parser.parse_args()
+    counts = [int(value) for value in args.tenants.split(",")]
+    reexec_in_loopback_namespace()
+
+    server = MotoServer()
+    rows = []
+    try:
+        populate_tenants(server.endpoint, max(counts))
+        with tempfile.TemporaryDirectory(prefix="ztscan-tenants-") as temporary:
+            for count in counts:
+                for _ in range(args.repeat):
+                    rows.append(measure(server.endpoint, Path(temporary), count, args.concurrency))
+                    print(f"{count} tenants: {rows[-1]['wall_seconds']:.1f} s", flush=True)
+    finally:
+        server.stop()
+
+    alone = min(row["wall_seconds"] for row in rows if row["tenants"] == min(counts))
+    for row in rows:
+        row["per_tenant_seconds"] = round(row["wall_seconds"] / row["tenants"], 3)
+        row["ratio_to_one_tenant"] = round(row["wall_seconds"] / alone, 2)
+    print_table(("tenants", "concurrency", "wall s", "CPU s", "per tenant s", "x one tenant", "RSS MiB", "complete"),
+                [(row["tenants"], row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
+                  row["per_tenant_seconds"], row["ratio_to_one_tenant"], row["max_rss_mib"],
+                  row["complete_tenants"]) for row in rows])
+    path = write_result("tenants_scaling", {"machine": machine_description(), "runs": rows})
+    print(f"result written to {path}")
+
+
+if __name__ == "__main__":
+    main()
