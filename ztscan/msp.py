@@ -140,7 +140,7 @@ def run_tenants(args: argparse.Namespace, app: App) -> int:
     started = utc_now()
     records = _scan_all(app, out, selected, plan, files, args.max_tenants_concurrency)
     previous = _previous_records(out, tenants_file, args) if args.tenant else []
-    kept = [record for record in previous if record["name"] not in {tenant.name for tenant in selected}]
+    unchanged = [record for record in previous if record["name"] not in {tenant.name for tenant in selected}]
     manifest = {
         "manifest_version": tenant_output.MANIFEST_VERSION,
         "tool": {"name": "ztscan", "version": __version__},
@@ -151,7 +151,7 @@ def run_tenants(args: argparse.Namespace, app: App) -> int:
         "finished_at": utc_now(),
         "settings": {"formats": list(files), "max_tenants_concurrency": args.max_tenants_concurrency,
                      "max_api_concurrency": args.max_api_concurrency, "tenant_timeout": args.tenant_timeout},
-        "tenants": sorted(kept + records, key=lambda record: record["name"]),
+        "tenants": sorted(unchanged + records, key=lambda record: record["name"]),
     }
     tenant_output.write_manifest(out, manifest)
     entries = tenant_output.load_tenant_entries(out, manifest)
@@ -221,7 +221,7 @@ def _previous_records(out: Path, tenants_file: TenantsFile, args: argparse.Names
         return []
     manifest = tenant_output.read_manifest(out)
     if manifest.get("tool", {}).get("version") != __version__:
-        log.warning("%s holds reports of ztscan %s; the rollup mixes them with this run's (%s)", out,
+        log.warning("%s contains reports of ztscan %s; the rollup mixes them with this run's (%s)", out,
                     manifest.get("tool", {}).get("version"), __version__)
     names = set(tenants_file.names())
     return [record for record in manifest.get("tenants", ()) if record["name"] in names

@@ -17,7 +17,7 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
-from ztscan.netmap import INTERNET, UNKNOWN, Edge, NetworkMap, Node
+from ztscan.netmap import UNKNOWN, Edge, NetworkMap, Node
 
 log = logging.getLogger(__name__)
 

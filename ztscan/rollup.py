@@ -4,10 +4,10 @@ The rollup is computed only from the JSON form of each tenant's report (its
 findings, rule metadata and control matrix), so a rollup built right after a
 scan and one rebuilt by ``ztscan merge`` from shard directories are identical.
 
-Ordering, worst gaps first: tenants by status (error, incomplete, complete),
-then by failing findings of the highest severity; rules by severity, then by
-the number of tenants failing them; controls by the number of tenants failing,
-then incomplete. Controls of a proposed catalogue (the 2025 HIPAA Security
+Ordering puts the worst gaps first. Tenants are sorted by status (error,
+incomplete, complete), then by failing findings of the highest severity. Rules
+are sorted by severity, then by the number of tenants failing them. Controls
+are sorted by the number of tenants failing, then incomplete. Controls of a proposed catalogue (the 2025 HIPAA Security
 Rule NPRM) carry ``proposed: true`` and the label PROPOSED, never mixed with
 the rule in force.
 """
@@ -196,21 +196,21 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
     for catalogue in rollup["catalogues"]:
         lines += ["", _catalogue_title(catalogue), _row(("CONTROL", "FAIL", "INCOMPLETE", "PASS", "N/A", "NAME"))]
         manual = 0
-        shown = 0
+        listed = 0
         for control in catalogue["controls"]:
             if not control["assessable"]:
                 manual += 1
                 continue
-            if shown >= max_rows:
+            if listed >= max_rows:
                 continue
-            shown += 1
+            listed += 1
             counts = control["counts"]
             label = f"{control['id']} [PROPOSED]" if control.get("proposed") else control["id"]
             lines.append(_row((label, counts.get("FAIL", 0), counts.get("INCOMPLETE", 0), counts.get("PASS", 0),
                                counts.get("NOT_ASSESSED", 0), control["name"])))
         assessable = len(catalogue["controls"]) - manual
-        if assessable > shown:
-            lines.append(f"  ... {assessable - shown} more controls in rollup.json")
+        if assessable > listed:
+            lines.append(f"  ... {assessable - listed} more controls in rollup.json")
         if manual:
             lines.append(f"  {manual} manual controls need organisational evidence that no scan can show")
     return "\n".join(lines) + "\n"

@@ -4,13 +4,17 @@ Concurrency model
 -----------------
 Tenants run in a pool of ``--max-tenants-concurrency`` threads. Each cloud
 (aws, azure, gcp) has its own budget of ``--max-api-concurrency`` concurrent
-API calls, shared by every tenant: at most ``slots`` targets of a cloud collect
+API calls, shared by every tenant. At most ``slots`` targets of a cloud collect
 at once (a semaphore per cloud), and each collects with ``workers_per_target``
 threads, where ``slots = min(tenants concurrency, api concurrency)`` and
 ``workers_per_target = max(1, api concurrency // slots)``. So the calls in
 flight against one cloud never exceed the budget (or ``slots`` when the budget
 is smaller than the tenant concurrency), and the share of each target is fixed
 at the start, so a late tenant is never starved by an early one.
+
+NOTE: the AWS provider bounds its concurrent requests by ``max_workers``; the
+Azure and GCP providers bound the subscriptions or projects they collect at
+once, which bounds requests only while each of those collects serially.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class ApiBudget:
 
 @dataclass
 class TenantPlan:
-    """What every tenant scan of one run shares: the app, the rules, the catalogues and the limits."""
+    """The app, rules, catalogues and limits that every tenant scan of one run shares."""
 
     app: App
     rules: Sequence[Rule]
@@ -133,8 +137,8 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
 def crashed_outcome(tenant: Tenant, plan: TenantPlan, exc: BaseException) -> TenantOutcome:
     """Return the outcome of a tenant whose scan crashed outside any target: every rule ERROR, status error."""
     message = f"ztscan crashed while scanning this tenant: {type(exc).__name__}: {exc}"
-    failure = TargetFailed(_unknown_scope("aws" if tenant.aws else "azure" if tenant.azure else "gcp"),
-                           "ztscan", "scan", type(exc).__name__, message)
+    cloud = tenant.entries()[0][0] if tenant.entries() else "aws"
+    failure = TargetFailed(_unknown_scope(cloud), "ztscan", "scan", type(exc).__name__, message)
     inventory = failed_inventory(failure)
     inventory.started_at = inventory.finished_at = utc_now()
     records = [{"cloud": failure.scope.provider, "account": failure.scope.account, "state": "failed",

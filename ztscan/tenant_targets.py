@@ -228,16 +228,16 @@ def _organization_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Targ
         lister = _assumed_session(Target("aws", "organization", dict(entry), role=management, hub=hub))
     accounts = _list_accounts(lister, entry, scope)
     partition = _partition(hub, entry, scope)
-    wanted = set(organization.get("accounts") or ())
+    selected = set(organization.get("accounts") or ())
     excluded = set(organization.get("exclude_accounts") or ())
     targets = []
     for account in accounts:
-        if (wanted and account not in wanted) or account in excluded:
+        if (selected and account not in selected) or account in excluded:
             continue
         role = RoleSpec(f"arn:{partition}:iam::{account}:role/{organization['member_role']}",
                         organization.get("external_id"), _session_name(tenant, entry))
         targets.append(Target("aws", account, _aws_options(entry), role=role, hub=hub))
-    missing = wanted - set(accounts)
+    missing = selected - set(accounts)
     for account in sorted(missing):
         # A listed account that the organization does not contain (or that is not active) is not silently dropped.
         targets.append(Target("aws", account, {}, extra={"missing_from_organization": True}))

@@ -100,9 +100,9 @@ class Problems:
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        shown = self.items[:MAX_LISTED_PROBLEMS]
-        more = len(self.items) - len(shown)
-        lines = "\n".join(f"  - {item}" for item in shown)
+        listed = self.items[:MAX_LISTED_PROBLEMS]
+        more = len(self.items) - len(listed)
+        lines = "\n".join(f"  - {item}" for item in listed)
         tail = f"\n  ... and {more} more" if more else ""
         count = f"{len(self.items)} problem" + ("s" if len(self.items) > 1 else "")
         raise ConfigurationError(f"tenants file {self.source}: {count}; nothing was scanned:\n{lines}{tail}")
@@ -254,7 +254,7 @@ def _find_inline_secrets(data: Any, path: str, where: str, problems: Problems) -
     """Report every secret-named key and every secret-shaped value, at any depth.
 
     At the top level, each tenant entry is searched under its own name, so the
-    message says which tenant holds the secret.
+    message names the tenant that contains the secret.
     """
     if path == "" and isinstance(data, Mapping) and isinstance(data.get("tenants"), list):
         _find_inline_secrets({key: value for key, value in data.items() if key != "tenants"}, "-", where, problems)

@@ -7,7 +7,7 @@ import time
 
 from ztscan.app import App
 from ztscan.commands.scan import add_scan_arguments, provider_options
-from ztscan.provider import CollectContext, ConfigurationError
+from ztscan.provider import CollectContext
 from ztscan.report import ExitCode
 from ztscan.scan import collect
 from ztscan.snapshot import save_snapshot, signing_key_from_env
@@ -45,9 +45,6 @@ def add_snapshot_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
-    if getattr(args, "save_inventory", None):
-        raise ConfigurationError("--save-inventory belongs to 'ztscan scan'; 'ztscan collect' writes its "
-                                 "snapshot to --output")
     provider = app.provider(args.provider)
     key = signing_key_from_env(args.signing_key_env)
     options = {name: value for name, value in provider_options(args).items() if name not in COLLECT_OPTIONS}

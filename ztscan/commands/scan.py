@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction, app: App) -> None:
         sub = providers.add_parser(name, help=provider.description, description=provider.description)
         provider.add_arguments(sub)
         add_scan_arguments(sub)
+        sub.add_argument("--save-inventory", metavar="FILE",
+                         help="also write the collected inventory as a snapshot file, for 'ztscan evaluate', "
+                         "'ztscan diff' and 'ztscan inventory'")
         reporting.add_report_arguments(sub, app)
         sub.set_defaults(handler=run)
 
@@ -42,9 +45,6 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                        "(default: 3600)")
     group.add_argument("--max-workers", type=positive_int, default=8, metavar="N",
                        help="maximum concurrent API calls (default: 8)")
-    group.add_argument("--save-inventory", metavar="FILE",
-                       help="also write the collected inventory as a snapshot file, for 'ztscan evaluate', "
-                       "'ztscan diff' and 'ztscan inventory'")
 
 
 def positive_float(value: str) -> float:
