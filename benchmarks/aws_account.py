@@ -277,6 +277,7 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
         cloudtrail = session.client("cloudtrail", region_name=region, endpoint_url=endpoint)
         keys = _count(kms.get_paginator("list_keys"), "Keys", 1000)
         volumes = _count(ec2.get_paginator("describe_volumes"), "Volumes", 500)
+        aliases = _count(kms.get_paginator("list_aliases"), "Aliases", 100)
         balancers = _count(elbv2.get_paginator("describe_load_balancers"), "LoadBalancers", 400)
         region_trails = cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
         trails.update(trail["TrailARN"] for trail in region_trails)
@@ -290,7 +291,10 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
             "volumes": len(volumes),
             "volumes_with_kms_key": sum(1 for volume in volumes if volume.get("KmsKeyId")),
             "kms_keys": len(keys),
-            "kms_aliases": len(_count(kms.get_paginator("list_aliases"), "Aliases", 100)),
+            "kms_aliases": len(aliases),
+            # AWS-managed keys carry an alias under alias/aws/; they need no rotation status.
+            "kms_aws_managed_keys": len({alias["TargetKeyId"] for alias in aliases
+                                         if alias["AliasName"].startswith("alias/aws/") and alias.get("TargetKeyId")}),
             "db_instances": len(_count(rds.get_paginator("describe_db_instances"), "DBInstances", 100)),
             "db_clusters": len(_count(rds.get_paginator("describe_db_clusters"), "DBClusters", 100)),
             "load_balancers": len(balancers),
@@ -326,9 +330,9 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
       the policy document that GetBucketPolicy already returns decides it.
       GetBucketLocation adds one call per bucket unless ListBuckets returns each
       bucket's region, which AWS does since 2024 but moto 5.2.5 does not.
-    * KMS: DescribeKey and GetKeyRotationStatus per key (moto keys are all
-      customer-managed and enabled), and ListAliases only in regions where a
-      volume names a KMS key that must be classified as AWS- or customer-managed.
+    * KMS: DescribeKey per key, GetKeyRotationStatus per customer-managed key,
+      and one ListAliases listing per region that has keys or volumes encrypted
+      with a KMS key, shared by the key and the volume collectors.
     * ELBv2: DescribeListeners per load balancer.
     * CloudTrail: GetTrailStatus and GetEventSelectors once per trail, not once
       per region that shows a multi-region trail.
@@ -367,10 +371,10 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
                                ("elbv2 DescribeLoadBalancers", "load_balancers")):
             minimum[operation] += _pages(found[key], MAX_PAGE_SIZES[operation])
         minimum["ec2 GetEbsEncryptionByDefault"] += 1
-        if found["volumes_with_kms_key"]:
+        if found["volumes_with_kms_key"] or found["kms_keys"]:
             minimum["kms ListAliases"] += _pages(found["kms_aliases"], MAX_PAGE_SIZES["kms ListAliases"])
         minimum["kms DescribeKey"] += found["kms_keys"]
-        minimum["kms GetKeyRotationStatus"] += found["kms_keys"]
+        minimum["kms GetKeyRotationStatus"] += found["kms_keys"] - found["kms_aws_managed_keys"]
         minimum["elbv2 DescribeListeners"] += found["load_balancers"]
         minimum["cloudtrail DescribeTrails"] += 1
     minimum["cloudtrail GetTrailStatus"] = counts["trails"]

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/tenants_scaling.py [--tenants 1,10,25,50] [--concurrency 4] [--repeat 1]
 
-One moto server on 127.0.0.1 (benchmarks/moto_server.py) holds every
+One moto server on 127.0.0.1 (benchmarks/moto_server.py) contains every
 simulated tenant: an AWS account with a few resources, entered by assuming a
 role from the hub account with an external id, as an MSP would. For each N the
 script writes a tenants file of the first N tenants and runs the ztscan CLI as

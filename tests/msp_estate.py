@@ -1,6 +1,6 @@
 """A managed service provider's estate in moto: a hub account, an AWS Organization and client accounts.
 
-The hub account (moto's default account) holds two IAM users whose keys are
+The hub account (moto's default account) contains two IAM users whose keys are
 written to a credentials file as profiles: ``hub`` may do anything, including
 sts:AssumeRole; ``restricted`` may only list buckets, so AssumeRole with it is
 denied. moto enforces those user policies only inside

@@ -1,9 +1,9 @@
 """Tests of multi-tenant scanning (ztscan.msp) and ztscan merge against an MSP estate in moto.
 
-One module-scoped run scans five tenants: an AWS Organization entered through
-a member role, a client account entered through a role with an external id, a
-tenant whose hub credentials may not assume roles, a tenant whose Azure secret
-variable is not set, and the hub account through a profile.
+One module-scoped run scans five tenants. They are an AWS Organization entered
+through a member role, a client account entered through a role with an external
+id, a tenant whose hub credentials may not assume roles, a tenant whose Azure
+secret variable is not set, and the hub account through a profile.
 """
 
 from __future__ import annotations

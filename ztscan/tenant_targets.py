@@ -38,6 +38,7 @@ DEFAULT_REGION = "us-east-1"
 
 # Creating boto3 sessions and clients touches botocore's shared loaders, which are not thread-safe.
 _BOTO_LOCK = threading.Lock()
+_LOADER: list[Any] = []
 
 
 class TargetFailed(Exception):
@@ -129,7 +130,9 @@ def _aws_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Target]:
         return [Target("aws", account, _aws_options(entry), role=role, hub=hub)]
     if entry.get("organization"):
         return _organization_targets(tenant, entry)
-    return [Target("aws", f"profile:{profile}", {**_aws_options(entry), "profile": profile})]
+    scope = Scope("aws", f"profile:{profile}", GLOBAL)
+    options = {**_aws_options(entry), "profile": profile, "session": _hub_session(scope, profile)}
+    return [Target("aws", scope.account, options)]
 
 
 def _import_boto3() -> Any:
@@ -142,13 +145,39 @@ def _import_boto3() -> Any:
     return boto3
 
 
-def _hub_session(scope: Scope, profile: str | None) -> Any:
+def _boto3_session(profile: str | None = None, credentials: Any = None, **kwargs: Any) -> Any:
+    """Return a boto3 session that shares one model loader with every other session of this process.
+
+    Each new botocore session otherwise parses the service models (several MB of
+    JSON for EC2) again, for every tenant account.
+    """
     boto3 = _import_boto3()
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    with _BOTO_LOCK:
+        if not _LOADER:
+            _LOADER.append(create_loader())
+        loader = _LOADER[0]
+        core = botocore.session.Session(profile=profile)
+        core.register_component("data_loader", loader)
+        if credentials is not None:
+            # NOTE: botocore has no public setter for a session's credentials. get_credentials()
+            # returns _credentials once it is set, and resolves the credential chain only while it is None.
+            core._credentials = credentials
+        session = boto3.Session(botocore_session=core, **kwargs)
+        # boto3 appends its own data directory to the loader's search paths on every session.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
+def _hub_session(scope: Scope, profile: str | None) -> Any:
+    _import_boto3()
     from botocore.exceptions import ProfileNotFound
 
     try:
-        with _BOTO_LOCK:
-            session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        session = _boto3_session(profile)
+        session.region_name  # reads the profile, so an unknown profile fails here
     except ProfileNotFound:
         raise TargetFailed(scope, "ztscan", "session", "ProfileNotFound",
                            f"the AWS profile {profile!r} was not found in the AWS config or credentials files") from None
@@ -194,8 +223,6 @@ def _assume(hub: Any, role: RoleSpec, options: Mapping[str, Any], scope: Scope) 
 
 def _assumed_session(target: Target) -> Any:
     """Return a boto3 session whose credentials come from assuming the target's role, refreshed before expiry."""
-    import boto3
-    import botocore.session
     from botocore.credentials import RefreshableCredentials
 
     scope = target.scope()
@@ -209,12 +236,7 @@ def _assumed_session(target: Target) -> Any:
 
     refreshable = RefreshableCredentials.create_from_metadata(fetch(), refresh_using=fetch,
                                                               method="sts-assume-role")
-    with _BOTO_LOCK:
-        core = botocore.session.Session()
-        # NOTE: botocore has no public setter for a session's credentials; _credentials is what
-        # get_credentials() returns, and boto3's own assume-role provider relies on the same attribute.
-        core._credentials = refreshable
-        return boto3.Session(botocore_session=core, region_name=target.hub.region_name or DEFAULT_REGION)
+    return _boto3_session(credentials=refreshable, region_name=target.hub.region_name or DEFAULT_REGION)
 
 
 def _organization_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Target]:

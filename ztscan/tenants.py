@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ztscan.provider import ConfigurationError
+from ztscan.tenant_secrets import AZURE_HINT, SECRET_KEYS, find_inline_secrets
 
 CLOUDS = ("aws", "azure", "gcp")
 TENANTS_FILE_VERSION = 1
@@ -31,35 +32,6 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,64}$")
 
-_AWS_HINT = ("AWS keys are never read from this file: give a named profile (profile), or a role to assume "
-             "from the hub credentials (role_arn, external_id)")
-_AZURE_HINT = ("put the secret in an environment variable and give the variable's name as client_secret_env, "
-               "or give a certificate file as certificate_path")
-_GCP_HINT = "give the path of the service-account key file as key_file, or a service account to impersonate"
-_GENERIC_HINT = "store it in an environment variable or a file and reference it by name or path"
-
-#: Keys that would hold a secret inline, each with how to reference the secret instead.
-SECRET_KEYS: dict[str, str] = {
-    "aws_access_key_id": _AWS_HINT, "aws_secret_access_key": _AWS_HINT, "aws_session_token": _AWS_HINT,
-    "access_key_id": _AWS_HINT, "secret_access_key": _AWS_HINT, "session_token": _AWS_HINT,
-    "access_key": _AWS_HINT, "secret_key": _AWS_HINT,
-    "client_secret": _AZURE_HINT, "secret": _AZURE_HINT, "password": _AZURE_HINT, "passwd": _AZURE_HINT,
-    "certificate_password": _AZURE_HINT, "client_certificate": _AZURE_HINT,
-    "private_key": _GCP_HINT, "private_key_id": _GCP_HINT, "credentials": _GCP_HINT, "key_json": _GCP_HINT,
-    "token": _GENERIC_HINT, "access_token": _GENERIC_HINT, "refresh_token": _GENERIC_HINT, "api_key": _GENERIC_HINT,
-}
-
-#: Shapes of secret values: (pattern, what it looks like, how to reference it instead).
-SECRET_VALUES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"), "an AWS access key id", _AWS_HINT),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a PEM private key", _GCP_HINT),
-    (re.compile(r"\"private_key\"\s*:"), "a service-account key file's content", _GCP_HINT),
-    (re.compile(r"^[A-Za-z0-9_.~-]{3}\dQ~[A-Za-z0-9_.~-]{30,}$"), "an Azure client secret", _AZURE_HINT),
-)
-#: The shape of an AWS secret access key: 40 characters of base64 with upper and lower case and digits.
-AWS_SECRET_SHAPE = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[A-Za-z0-9/+]{40}$")
-#: Fields whose values may legitimately be random strings, so only the unambiguous shapes apply to them.
-RANDOM_VALUE_FIELDS = {"external_id"}
 
 
 @dataclass(frozen=True)
@@ -162,7 +134,7 @@ def _toml_module() -> Any:
 def validate_tenants(data: Any, source: str) -> list[Tenant]:
     """Validate the parsed content of a tenants file and return its tenants in file order."""
     problems = Problems(source)
-    _find_inline_secrets(data, "", "(top level)", problems)
+    find_inline_secrets(data, "", "(top level)", problems)
     if not isinstance(data, Mapping):
         problems.add("(top level)", "expected a mapping with 'version' and 'tenants'")
         problems.raise_if_any()
@@ -248,47 +220,6 @@ def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str, prefix: 
         if key not in allowed:
             known = ", ".join(sorted(allowed))
             problems.add(where, f"{prefix}{key}: unknown key; the keys allowed here are: {known}")
-
-
-def _find_inline_secrets(data: Any, path: str, where: str, problems: Problems) -> None:
-    """Report every secret-named key and every secret-shaped value, at any depth.
-
-    At the top level, each tenant entry is searched under its own name, so the
-    message names the tenant that contains the secret.
-    """
-    if path == "" and isinstance(data, Mapping) and isinstance(data.get("tenants"), list):
-        _find_inline_secrets({key: value for key, value in data.items() if key != "tenants"}, "-", where, problems)
-        for index, entry in enumerate(data["tenants"]):
-            name = entry.get("name") if isinstance(entry, Mapping) else None
-            label = f"tenant {name!r}" if isinstance(name, str) else f"tenant entry {index + 1}"
-            _find_inline_secrets(entry, "-", label, problems)
-        return
-    prefix = "" if path == "-" else path
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            field_path = f"{prefix}.{key}" if prefix else str(key)
-            if str(key).lower() in SECRET_KEYS:
-                problems.add(where, f"{field_path}: secrets must not be written in the tenants file; "
-                             f"{SECRET_KEYS[str(key).lower()]}")
-                continue
-            _find_inline_secrets(value, field_path, where, problems)
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            _find_inline_secrets(item, f"{prefix}[{index}]", where, problems)
-    elif isinstance(data, str):
-        _check_secret_value(data, prefix, where, problems)
-
-
-def _check_secret_value(value: str, field_path: str, where: str, problems: Problems) -> None:
-    leaf = field_path.rsplit(".", 1)[-1]
-    for pattern, shape, hint in SECRET_VALUES:
-        if pattern.search(value):
-            problems.add(where, f"{field_path}: the value looks like {shape}; secrets must not be written "
-                         f"in the tenants file; {hint}")
-            return
-    if leaf not in RANDOM_VALUE_FIELDS and AWS_SECRET_SHAPE.match(value):
-        problems.add(where, f"{field_path}: the value looks like an AWS secret access key; secrets must not be "
-                     f"written in the tenants file; {_AWS_HINT}")
 
 
 # -- per-cloud entries ------------------------------------------------------------
@@ -397,7 +328,7 @@ def _validate_azure(entry: Mapping[str, Any], where: str, label: str, problems: 
     secret_env = entry.get("client_secret_env")
     if isinstance(secret_env, str) and not ENV_VAR_NAME.match(secret_env):
         problems.add(where, f"{label}.client_secret_env: expected the NAME of an environment variable "
-                     "(letters, digits and '_'), not the secret itself; " + _AZURE_HINT)
+                     "(letters, digits and '_'), not the secret itself; " + AZURE_HINT)
         secret_env = None
     if (entry.get("client_secret_env") is None) == (entry.get("certificate_path") is None):
         problems.add(where, f"{label}: give exactly one of client_secret_env (the name of an environment variable "

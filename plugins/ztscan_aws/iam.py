@@ -142,9 +142,9 @@ def collect_users_and_root(target: Target) -> None:
         facts.update(admin_facts)
         missing_admin = [fact for fact in ADMIN_FACTS if fact not in admin_facts]
         for failure in failures:
-            # A failure may leave no fact missing when another policy already proves the rights;
-            # it is still recorded, naming every admin fact, because an empty list would mean the
-            # whole user listing failed.
+            # A failure may leave no fact missing when another policy already proves the rights.
+            # It is still recorded with every admin fact named, because an empty list would
+            # mean that the whole user listing failed.
             target.record(failure, USER, missing_admin or ADMIN_FACTS, arn)
         target.add(USER, arn, name, facts)
 

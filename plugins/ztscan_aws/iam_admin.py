@@ -1,4 +1,4 @@
-"""Which IAM users hold full administrator rights ('*' actions on '*' resources).
+"""Administrator rights of IAM users: the '*' action on the '*' resource in an Allow statement.
 
 The primary source is ``GetAccountAuthorizationDetails``, which returns every
 user, group and managed policy with its documents in a few pages. When that call
@@ -25,7 +25,7 @@ ADMIN_FACTS = ("admin_rights", "admin_via_direct_policy", "admin_policies")
 
 
 def parse_document(document: Any) -> dict[str, Any]:
-    """Return a policy document as a dict; the raw API returns it URL-encoded JSON."""
+    """Return a policy document as a dict, decoding the URL-encoded JSON that the raw API returns."""
     if isinstance(document, dict):
         return document
     return json.loads(unquote(document))
@@ -101,8 +101,8 @@ def _authorization_details(target: Target) -> dict[str, list[Any]]:
     # One paginated listing per entity type, because the paginator merges pages per result key.
     filters = {"UserDetailList": ["User"], "GroupDetailList": ["Group"],
                "Policies": ["LocalManagedPolicy", "AWSManagedPolicy"]}
-    return {key: target.paginate("iam", "GetAccountAuthorizationDetails", key, Filter=wanted)
-            for key, wanted in filters.items()}
+    return {key: target.paginate("iam", "GetAccountAuthorizationDetails", key, Filter=entity_filter)
+            for key, entity_filter in filters.items()}
 
 
 def _from_details(target: Target, details: dict[str, list[Any]]) -> AdminFacts:

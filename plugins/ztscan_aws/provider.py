@@ -63,6 +63,11 @@ class AwsProvider:
     def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:
         """Collect the account reachable with the credentials in ``options``.
 
+        ``options`` keys: ``profile`` and ``regions`` (the CLI options), and optionally
+        ``session`` (a ready boto3 session, used instead of the credential chain),
+        ``endpoint_url`` (one endpoint for every service, such as a moto server) and
+        ``max_attempts`` (attempts per request, the first included).
+
         Raise ConfigurationError for missing or expired credentials, an unknown
         profile, or an unknown region name; every other failure is recorded in the
         inventory's errors.

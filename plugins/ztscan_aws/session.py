@@ -20,6 +20,7 @@ CREDENTIAL_ERROR_CODES = frozenset({
     "SignatureDoesNotMatch", "InvalidAccessKeyId", "AuthFailure", "RequestExpired",
 })
 
+#: Attempts per request, the first included, before a throttled or failed call is recorded.
 DEFAULT_MAX_ATTEMPTS = 4
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
@@ -59,7 +60,8 @@ class AwsSession:
         self.boto_session = boto_session
         self.endpoint_url = endpoint_url
         self.config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            # total_max_attempts counts the first request; botocore's max_attempts counts only retries.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
             max_pool_connections=max_pool_connections,

@@ -24,7 +24,7 @@ def scan(session: Any, regions: Iterable[str] | None = (REGION,), **context: Any
 
 
 def collect_with(session: Any, collector: Callable[..., None], *args: Any, region: str = REGION,
-                 **context: Any):
+                 max_attempts: int = 4, **context: Any):
     """Run one collector in ``region`` (``global`` for account-wide ones) and return the inventory.
 
     The account identity is fixed to moto's account, so no STS call is made.
@@ -36,7 +36,8 @@ def collect_with(session: Any, collector: Callable[..., None], *args: Any, regio
 
     inventory = Inventory()
     identity = Identity(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:user/scanner", "aws")
-    collection = Collection(AwsSession(session), CollectContext(**context), identity, inventory)
+    aws_session = AwsSession(session, max_attempts=max_attempts)
+    collection = Collection(aws_session, CollectContext(**context), identity, inventory)
     try:
         collector(collection.target(region), *args)
     finally:

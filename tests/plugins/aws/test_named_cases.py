@@ -1,4 +1,4 @@
-"""The issue's named cases end to end: collect through boto3 (moto, or recorded AWS responses), then evaluate.
+"""Required AWS cases end to end: collect through boto3 (moto, or recorded AWS responses), then evaluate.
 
 Each case runs the built-in rules with the severities of the rule catalogue and
 checks the status the rule must report.

@@ -56,5 +56,5 @@ def test_client_cached_per_region(session):
 
 def test_retry_config_bounded(session):
     config = AwsSession(session, max_attempts=3).config
-    assert config.retries == {"mode": "standard", "max_attempts": 3}
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
     assert config.connect_timeout <= 10

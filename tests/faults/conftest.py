@@ -1,0 +1,164 @@
+"""Fixtures of the fault tests: one fault-injecting server per provider and module, and scan helpers."""
+
+from __future__ import annotations
+
+import io
+import socket
+from typing import Any, Iterator
+
+import pytest
+
+from tests.faults.aws_wire import FaultyMotoServer
+from tests.faults.fake_servers import FaultyAzureServer, FaultyGcpServer
+from tests.plugins.azure.azure_estate import TENANT
+from tests.plugins.azure.conftest import SECRET_VARIABLE, prepare_environment
+
+#: A closed port on the loopback address: any Google metadata lookup fails at once.
+_CLOSED_LOCAL = "127.0.0.1:9"
+
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def guard_network(patch: pytest.MonkeyPatch) -> None:
+    """Fail any name lookup of a host other than the loopback, so no request can leave the machine.
+
+    A name ending in ``.127.0.0.1`` resolves to 127.0.0.1: botocore puts the account id in front
+    of the s3control endpoint host, even for a custom endpoint.
+    """
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if isinstance(name, str) and name.endswith(".127.0.0.1"):
+            name = "127.0.0.1"
+        if name not in _LOCAL_HOSTS:
+            raise OSError(f"test tried to reach {host!r}; only 127.0.0.1 is allowed")
+        return real_getaddrinfo(name, *args, **kwargs)
+
+    patch.setattr(socket, "getaddrinfo", guarded)
+
+
+@pytest.fixture(autouse=True)
+def local_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    guard_network(monkeypatch)
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("GCE_METADATA_HOST", _CLOSED_LOCAL)
+    monkeypatch.setenv("GCE_METADATA_IP", _CLOSED_LOCAL)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CONFIG", "AWS_PROFILE",
+                 "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def aws_environment(patch: pytest.MonkeyPatch, endpoint: str) -> None:
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    patch.setenv("AWS_ENDPOINT_URL", endpoint)
+    patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    patch.setenv("AWS_CONFIG_FILE", "/nonexistent/ztscan-test-config")
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ztscan-test-credentials")
+
+
+def fast_botocore_backoff(patch: pytest.MonkeyPatch) -> None:
+    """Shrink botocore's retry delays 50-fold, so the number of attempts stays real and tests stay fast."""
+    from botocore.retries import standard
+
+    original = standard.ExponentialBackoff.delay_amount
+    patch.setattr(standard.ExponentialBackoff, "delay_amount",
+                  lambda self, context: original(self, context) / 50)
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[FaultyMotoServer]:
+    import os
+
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    server = FaultyMotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: FaultyMotoServer, monkeypatch: pytest.MonkeyPatch) -> FaultyMotoServer:
+    moto_server.reset()
+    aws_environment(monkeypatch, moto_server.url)
+    fast_botocore_backoff(monkeypatch)
+    return moto_server
+
+
+@pytest.fixture(scope="module")
+def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyAzureServer]:
+    with FaultyAzureServer(tmp_path_factory.mktemp("faulty-azure-tls")) as server:
+        yield server
+
+
+@pytest.fixture
+def azure(azure_server: FaultyAzureServer, monkeypatch: pytest.MonkeyPatch) -> FaultyAzureServer:
+    azure_server.reset()
+    prepare_environment(monkeypatch, azure_server)
+    return azure_server
+
+
+@pytest.fixture
+def gcp() -> Iterator[FaultyGcpServer]:
+    with FaultyGcpServer() as server:
+        yield server
+
+
+# -- scans --------------------------------------------------------------------
+
+_APP: list[Any] = []
+
+
+def app() -> Any:
+    """Return one ztscan App for the module (plugins load once)."""
+    from ztscan.app import App
+
+    if not _APP:
+        _APP.append(App.create(out=io.StringIO(), err=io.StringIO()))
+    return _APP[0]
+
+
+def aws_options(server: FaultyMotoServer, **overrides: Any) -> dict[str, Any]:
+    return {"profile": None, "regions": ["us-east-1"], "endpoint_url": server.url, **overrides}
+
+
+def azure_options(server: FaultyAzureServer, **overrides: Any) -> dict[str, Any]:
+    from ztscan_azure.arm import RetrySettings
+
+    options: dict[str, Any] = {
+        "tenant_id": TENANT, "client_id": "11111111-2222-3333-4444-555555555555",
+        "client_secret_env": SECRET_VARIABLE, "cloud": "public", "arm_endpoint": server.url,
+        "graph_endpoint": server.url, "authority_host": server.url, "ca_bundle": server.ca_path,
+        "retry": RetrySettings(total=4, backoff_factor=0.0, max_retry_after=0.05, connection_timeout=2,
+                               read_timeout=0.5),
+    }
+    options.update(overrides)
+    return options
+
+
+def gcp_options(server: FaultyGcpServer, **overrides: Any) -> dict[str, Any]:
+    from google.auth.credentials import AnonymousCredentials
+
+    from tests.faults.estates import GCP_PROJECTS
+
+    apis = ("compute", "storage", "cloudresourcemanager", "sqladmin", "iam", "cloudkms", "iamcredentials")
+    options: dict[str, Any] = {
+        "projects": ",".join(GCP_PROJECTS),
+        "endpoint": [f"{api}={server.url}" for api in apis],
+        "credentials": AnonymousCredentials(),
+        "retry": {"initial": 0.01, "maximum": 0.02, "multiplier": 2.0, "deadline": 10.0, "max_attempts": 5},
+    }
+    options.update(overrides)
+    return options
+
+
+def scan(provider: str, options: dict[str, Any], timeout: float | None = None, strict: bool = False):
+    """Collect and evaluate every rule in process; return (inventory, report)."""
+    from ztscan.scan import ScanSettings, run_scan
+
+    application = app()
+    settings = ScanSettings(timeout=timeout, max_workers=4, strict=strict)
+    return run_scan(application, application.provider(provider), options, settings)
