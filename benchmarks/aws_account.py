@@ -15,10 +15,11 @@ import sys
 import tempfile
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 HOME_REGION = "us-east-1"
@@ -55,7 +56,7 @@ class MotoServer:
     def __init__(self) -> None:
         env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false")
         # moto prints a traceback for every operation it does not implement, so stderr goes to a file.
-        self.log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve().parent / "moto_server.py")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, text=True)
@@ -116,7 +117,7 @@ class Plan:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def for_total(cls, total: int, regions: list[str]) -> "Plan":
+    def for_total(cls, total: int, regions: list[str]) -> Plan:
         counts = {name: max(1, round(total * share)) for name, share in MIX.items()}
         counts["volume"] = max(0, total - sum(counts.values()))
         return cls(total, regions, counts)
@@ -251,11 +252,12 @@ def _count(paginator: Any, key: str, page_size: int | None = None, **params: Any
 
 
 def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
-    """Count what the account holds, default resources included, with the benchmark's own client."""
+    """Count what the account contains, default resources included, with the benchmark's own client."""
     session = _session(endpoint)
     iam = session.client("iam", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     result: dict[str, Any] = {"regions": {}}
+
     details = Counter()
     for page in iam.get_paginator("get_account_authorization_details").paginate(
             Filter=["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"], PaginationConfig={"PageSize": 1000}):
@@ -266,8 +268,10 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
     result["iam"]["virtual_mfa_devices"] = len(_count(iam.get_paginator("list_virtual_mfa_devices"),
                                                      "VirtualMFADevices", 1000))
     result["iam"]["root_mfa"] = bool(iam.get_account_summary()["SummaryMap"].get("AccountMFAEnabled"))
+
     buckets = s3.list_buckets()["Buckets"]
     result["buckets"] = len(buckets)
+
     trails = set()
     for region in regions:
         ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
@@ -275,12 +279,14 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
         rds = session.client("rds", region_name=region, endpoint_url=endpoint)
         elbv2 = session.client("elbv2", region_name=region, endpoint_url=endpoint)
         cloudtrail = session.client("cloudtrail", region_name=region, endpoint_url=endpoint)
+
         keys = _count(kms.get_paginator("list_keys"), "Keys", 1000)
         volumes = _count(ec2.get_paginator("describe_volumes"), "Volumes", 500)
         aliases = _count(kms.get_paginator("list_aliases"), "Aliases", 100)
         balancers = _count(elbv2.get_paginator("describe_load_balancers"), "LoadBalancers", 400)
         region_trails = cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
         trails.update(trail["TrailARN"] for trail in region_trails)
+
         result["regions"][region] = {
             "vpcs": len(_count(ec2.get_paginator("describe_vpcs"), "Vpcs", 1000)),
             "flow_logs": len(_count(ec2.get_paginator("describe_flow_logs"), "FlowLogs", 1000)),
@@ -382,7 +388,7 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
     return dict(sorted(minimum.items()))
 
 
-#: How moto_server.py names S3 requests, mapped to the S3 API operation.
+#: S3 request names from moto_server.py, mapped to the S3 API operation.
 S3_REQUEST_NAMES = {
     "s3 GET service": "s3 ListBuckets",
     "s3 GET bucket?location": "s3 GetBucketLocation",

@@ -25,11 +25,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aws_account import (  # noqa: E402
-    MotoServer, Plan, census, client_environment, minimum_calls, normalize_calls, populate,
+from aws_account import (
+    MotoServer,
+    Plan,
+    census,
+    client_environment,
+    minimum_calls,
+    normalize_calls,
+    populate,
 )
-from common import (  # noqa: E402
-    REPOSITORY_DIR, machine_description, print_table, reexec_in_loopback_namespace, run_measured, write_result,
+from common import (
+    REPOSITORY_DIR,
+    machine_description,
+    print_table,
+    reexec_in_loopback_namespace,
+    run_measured,
+    write_result,
 )
 
 DEFAULT_SIZES = (100, 1000, 5000)

@@ -8,11 +8,12 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 REPOSITORY_DIR = BENCHMARKS_DIR.parent
@@ -131,14 +132,14 @@ def reexec_in_loopback_namespace() -> None:
     their error instead of running with network access.
     """
     if os.environ.get(NAMESPACE_MARKER) == "1":
-        completed = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True, text=True)
+        completed = subprocess.run(["ip", "link", "set", "lo", "up"], check=False, capture_output=True, text=True)
         if completed.returncode != 0:
             raise SystemExit(f"could not bring up loopback in the namespace: {completed.stderr.strip()}")
         return
     env = dict(os.environ, **{NAMESPACE_MARKER: "1"})
     argv = ["unshare", "-rn", sys.executable, *sys.argv]
     try:
-        completed = subprocess.run(argv, env=env)
+        completed = subprocess.run(argv, check=False, env=env)
     except FileNotFoundError:
         raise SystemExit("unshare is not installed; the benchmark needs a network namespace with only loopback")
     raise SystemExit(completed.returncode)

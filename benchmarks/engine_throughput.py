@@ -28,7 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPOSITORY_DIR, machine_description, print_table, run_measured, write_result  # noqa: E402
+from common import (
+    REPOSITORY_DIR,
+    machine_description,
+    print_table,
+    run_measured,
+    write_result,
+)
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 

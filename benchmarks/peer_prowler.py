@@ -32,10 +32,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aws_account import MotoServer, Plan, census, client_environment, normalize_calls, populate  # noqa: E402
-from collection_scaling import summarize_report, ztscan_command  # noqa: E402
-from common import (  # noqa: E402
-    REPOSITORY_DIR, machine_description, print_table, reexec_in_loopback_namespace, run_measured, write_result,
+from aws_account import (
+    MotoServer,
+    Plan,
+    census,
+    client_environment,
+    normalize_calls,
+    populate,
+)
+from collection_scaling import summarize_report, ztscan_command
+from common import (
+    REPOSITORY_DIR,
+    machine_description,
+    print_table,
+    reexec_in_loopback_namespace,
+    run_measured,
+    write_result,
 )
 
 DEFAULT_VENV = os.environ.get("PROWLER_VENV", "/work/prowler-venv")
@@ -82,7 +94,7 @@ def _measure(server: MotoServer, argv: list[str], env: dict[str, str]) -> dict[s
 
 
 def _prowler_version(prowler: Path) -> str:
-    completed = subprocess.run([str(prowler), "--version"], capture_output=True, text=True)
+    completed = subprocess.run([str(prowler), "--version"], check=False, capture_output=True, text=True)
     return completed.stdout.strip()
 
 

@@ -10,8 +10,9 @@ so the verdicts do not depend on the day the benchmark runs.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from ztscan.kinds import KINDS
 from ztscan.model import GLOBAL, CollectionError, Inventory, Resource, Scope

@@ -23,7 +23,7 @@ print(json.dumps({{"code": code, "loaded": loaded, "stderr": err.getvalue()[-200
 
 def _probe(argv: list[str]) -> dict:
     code = _PROBE.format(argv=argv, packages=SDK_PACKAGES)
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout.strip().splitlines()[-1])
 

@@ -162,3 +162,83 @@ def scan(provider: str, options: dict[str, Any], timeout: float | None = None, s
     application = app()
     settings = ScanSettings(timeout=timeout, max_workers=4, strict=strict)
     return run_scan(application, application.provider(provider), options, settings)
+
+
+# -- estates scanned once per module ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aws_estate(moto_server: FaultyMotoServer) -> Iterator[tuple[FaultyMotoServer, Any]]:
+    """moto with the fault-test estate and the report of a clean scan; tests change only the fault plan."""
+    from tests.faults import plan as faults
+    from tests.faults.estates import build_aws
+
+    with pytest.MonkeyPatch.context() as patch:
+        guard_network(patch)
+        aws_environment(patch, moto_server.url)
+        fast_botocore_backoff(patch)
+        moto_server.reset()
+        build_aws(moto_server.url)
+        _, clean = scan("aws", aws_options(moto_server))
+        yield moto_server, clean
+        moto_server.plan = faults.FaultPlan()
+
+
+@pytest.fixture(scope="module")
+def azure_estate(azure_server: FaultyAzureServer) -> Iterator[tuple[FaultyAzureServer, Any]]:
+    from tests.faults import plan as faults
+    from tests.faults.estates import build_azure
+    from tests.plugins.azure.azure_estate import Estate
+
+    with pytest.MonkeyPatch.context() as patch:
+        guard_network(patch)
+        azure_server.reset()
+        prepare_environment(patch, azure_server)
+        build_azure(Estate(azure_server))
+        _, clean = scan("azure", azure_options(azure_server))
+        yield azure_server, clean
+        azure_server.plan = faults.FaultPlan()
+
+
+@pytest.fixture(scope="module")
+def gcp_estate() -> Iterator[tuple[FaultyGcpServer, Any]]:
+    from tests.faults.estates import build_gcp
+
+    with FaultyGcpServer() as server, pytest.MonkeyPatch.context() as patch:
+        guard_network(patch)
+        build_gcp(server)
+        _, clean = scan("gcp", gcp_options(server))
+        yield server, clean
+
+
+@pytest.fixture
+def aws_scanned(aws_estate, monkeypatch: pytest.MonkeyPatch):
+    from tests.faults import plan as faults
+
+    server, clean = aws_estate
+    aws_environment(monkeypatch, server.url)
+    fast_botocore_backoff(monkeypatch)
+    server.plan = faults.FaultPlan()
+    yield server, clean
+    server.plan = faults.FaultPlan()
+
+
+@pytest.fixture
+def azure_scanned(azure_estate, monkeypatch: pytest.MonkeyPatch):
+    from tests.faults import plan as faults
+
+    server, clean = azure_estate
+    prepare_environment(monkeypatch, server)
+    server.plan = faults.FaultPlan()
+    yield server, clean
+    server.plan = faults.FaultPlan()
+
+
+@pytest.fixture
+def gcp_scanned(gcp_estate):
+    from tests.faults import plan as faults
+
+    server, clean = gcp_estate
+    server.plan = faults.FaultPlan()
+    yield server, clean
+    server.plan = faults.FaultPlan()

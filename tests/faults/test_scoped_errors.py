@@ -52,9 +52,8 @@ AWS_CASES = [
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("operation", "rules"), AWS_CASES)
-def test_aws_fault_scoped(aws, operation, rules, kind):
-    build_aws(aws.url)
-    _, clean = scan("aws", aws_options(aws))
+def test_aws_fault_scoped(aws_scanned, operation, rules, kind):
+    aws, clean = aws_scanned
     aws.plan = faults.FaultPlan().always(_pattern(operation), kind)
     _, faulty = scan("aws", aws_options(aws))
     assert_scoped(clean, faulty, rules)
@@ -68,9 +67,8 @@ AZURE_CASES = [
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("operation", "rules"), AZURE_CASES)
-def test_azure_fault_scoped(azure, operation, rules, kind):
-    build_azure(Estate(azure))
-    _, clean = scan("azure", azure_options(azure))
+def test_azure_fault_scoped(azure_scanned, operation, rules, kind):
+    azure, clean = azure_scanned
     azure.plan = faults.FaultPlan().always(_pattern(operation), kind)
     _, faulty = scan("azure", azure_options(azure))
     assert_scoped(clean, faulty, rules)
@@ -84,17 +82,15 @@ GCP_CASES = [
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("operation", "rules"), GCP_CASES)
-def test_gcp_fault_scoped(gcp, operation, rules, kind):
-    build_gcp(gcp)
-    _, clean = scan("gcp", gcp_options(gcp))
+def test_gcp_fault_scoped(gcp_scanned, operation, rules, kind):
+    gcp, clean = gcp_scanned
     gcp.plan = faults.FaultPlan().always(_pattern(operation), kind)
     _, faulty = scan("gcp", gcp_options(gcp))
     assert_scoped(clean, faulty, rules)
 
 
-def test_gcp_denied_in_one_project_only(gcp):
-    build_gcp(gcp)
-    _, clean = scan("gcp", gcp_options(gcp))
+def test_gcp_denied_in_one_project_only(gcp_scanned):
+    gcp, clean = gcp_scanned
     gcp.fail("/storage/v1/b/clinic-lab-records/iam", 403, times=10)
     gcp.plan = faults.FaultPlan()
     _, faulty = scan("gcp", gcp_options(gcp))

@@ -25,9 +25,8 @@ def _random(seed: int, rate: float, kinds: tuple[str, ...], absorbed: int) -> fa
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_aws_throttling_same_findings(aws, seed):
-    build_aws(aws.url)
-    _, clean = scan("aws", aws_options(aws))
+def test_aws_throttling_same_findings(aws_scanned, seed):
+    aws, clean = aws_scanned
     assert not clean.incomplete
     aws.plan = _random(seed, 0.2, (faults.THROTTLE,), AWS_ABSORBED)
     _, throttled = scan("aws", aws_options(aws))
@@ -37,9 +36,8 @@ def test_aws_throttling_same_findings(aws, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_azure_throttling_same_findings(azure, seed):
-    build_azure(Estate(azure))
-    _, clean = scan("azure", azure_options(azure))
+def test_azure_throttling_same_findings(azure_scanned, seed):
+    azure, clean = azure_scanned
     assert not clean.incomplete
     azure.plan = _random(seed, 0.2, (faults.THROTTLE,), AZURE_ABSORBED)
     _, throttled = scan("azure", azure_options(azure))
@@ -48,9 +46,8 @@ def test_azure_throttling_same_findings(azure, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_gcp_throttling_same_findings(gcp, seed):
-    build_gcp(gcp)
-    _, clean = scan("gcp", gcp_options(gcp))
+def test_gcp_throttling_same_findings(gcp_scanned, seed):
+    gcp, clean = gcp_scanned
     assert not clean.incomplete
     gcp.plan = _random(seed, 0.2, (faults.THROTTLE,), GCP_ABSORBED)
     _, throttled = scan("gcp", gcp_options(gcp))
@@ -62,27 +59,24 @@ def test_gcp_throttling_same_findings(gcp, seed):
 TRANSIENT = (faults.SERVER_ERROR, faults.UNAVAILABLE, faults.RESET)
 
 
-def test_aws_transient_faults_same_findings(aws):
-    build_aws(aws.url)
-    _, clean = scan("aws", aws_options(aws))
+def test_aws_transient_faults_same_findings(aws_scanned):
+    aws, clean = aws_scanned
     aws.plan = _random(3, 0.2, TRANSIENT, AWS_ABSORBED)
     _, faulty = scan("aws", aws_options(aws))
     assert sum(aws.plan.injected.values()) >= 5
     assert finding_set(faulty.findings) == finding_set(clean.findings)
 
 
-def test_azure_transient_faults_same_findings(azure):
-    build_azure(Estate(azure))
-    _, clean = scan("azure", azure_options(azure))
+def test_azure_transient_faults_same_findings(azure_scanned):
+    azure, clean = azure_scanned
     azure.plan = _random(3, 0.2, TRANSIENT + (faults.SLOW,), AZURE_ABSORBED)
     _, faulty = scan("azure", azure_options(azure))
     assert sum(azure.plan.injected.values()) >= 5
     assert finding_set(faulty.findings) == finding_set(clean.findings)
 
 
-def test_gcp_transient_faults_same_findings(gcp):
-    build_gcp(gcp)
-    _, clean = scan("gcp", gcp_options(gcp))
+def test_gcp_transient_faults_same_findings(gcp_scanned):
+    gcp, clean = gcp_scanned
     gcp.plan = _random(3, 0.2, (faults.SERVER_ERROR, faults.UNAVAILABLE), GCP_ABSORBED)
     _, faulty = scan("gcp", gcp_options(gcp))
     assert sum(gcp.plan.injected.values()) >= 5

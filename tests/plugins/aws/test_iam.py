@@ -9,7 +9,7 @@ import pytest
 from ztscan_aws.iam import collect_password_policy, collect_users_and_root
 
 from .accounts import add_paged_users
-from .hooks import by_name, collect_with, inject, response
+from .hooks import by_name, collect_with, inject
 
 ADMIN_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 READ_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [
