@@ -1,6 +1,6 @@
 """Wall time of ``ztscan scan --tenants`` against the number of tenants, each an AWS account in moto.
 
-Usage: python benchmarks/tenants_scaling.py [--tenants 1,10,25,50] [--concurrency 4] [--repeat 1]
+Usage: python benchmarks/tenants_scaling.py [--tenants 1,10,25,50] [--concurrency 4] [--repeat 1] [--shards 2]
 
 One moto server on 127.0.0.1 (benchmarks/moto_server.py) contains every
 simulated tenant: an AWS account with a few resources, entered by assuming a
@@ -9,6 +9,9 @@ script writes a tenants file of the first N tenants and runs the ztscan CLI as
 a child process, in a network namespace that has only loopback. It records the
 wall time, CPU time and peak memory of the child, the time per tenant and the
 ratio to one tenant alone, and writes the result under benchmarks/results/.
+With ``--shards K``, the largest N is also scanned as K ``--shard I/K`` child
+processes started together, then combined with ``ztscan merge``; the wall time
+covers the slowest shard plus the merge.
 
 All tenants share one moto server process, so the server's own throughput is
 part of every figure; a real cloud serves tenants in parallel.
@@ -88,11 +91,45 @@ def measure(endpoint: str, directory: Path, count: int, concurrency: int) -> dic
             "mean_tenant_seconds": round(sum(r["duration_seconds"] for r in manifest["tenants"]) / count, 3)}
 
 
+def measure_shards(endpoint: str, directory: Path, count: int, shards: int, concurrency: int) -> dict[str, Any]:
+    """Scan ``count`` tenants as ``shards`` concurrent shard processes, then merge them."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tenants_file(directory, endpoint, count)
+    env = client_environment(endpoint)
+
+    def shard(index: int) -> Any:
+        argv = [sys.executable, "-m", "ztscan", "scan", "--tenants", str(path), "--shard", f"{index}/{shards}",
+                "--output-dir", str(directory / f"shard-{count}-{index}"), "--max-tenants-concurrency",
+                str(concurrency), "--fail-on", "none", "--allow-incomplete"]
+        return run_measured(argv, env=env, timeout=3600)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=shards) as pool:
+        children = list(pool.map(shard, range(1, shards + 1)))
+    merge = run_measured([sys.executable, "-m", "ztscan", "merge",
+                          *(str(directory / f"shard-{count}-{index}") for index in range(1, shards + 1)),
+                          "--output-dir", str(directory / f"merged-{count}"), "--fail-on", "none",
+                          "--allow-incomplete"], env=env, timeout=600)
+    wall = time.perf_counter() - started
+    for child in [*children, merge]:
+        if child.returncode != 0:
+            raise SystemExit(f"{child.argv[3]} exited with {child.returncode}:\n{child.stderr[-2000:]}")
+    return {"tenants": count, "concurrency": concurrency, "shards": shards, "wall_seconds": round(wall, 3),
+            "cpu_seconds": round(sum(child.cpu_seconds for child in [*children, merge]), 3),
+            "max_rss_mib": round(max(child.max_rss_mib for child in children), 1),
+            "merge_wall_seconds": round(merge.wall_seconds, 3),
+            "shard_wall_seconds": [round(child.wall_seconds, 3) for child in children]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", default="1,10,25,50", help="comma-separated tenant counts (default: 1,10,25,50)")
     parser.add_argument("--concurrency", type=int, default=4, help="--max-tenants-concurrency (default: 4)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tenant count (default: 1)")
+    parser.add_argument("--shards", type=int, default=0,
+                        help="also scan the largest count as this many concurrent shards plus a merge (default: off)")
     args = parser.parse_args()
     counts = [int(value) for value in args.tenants.split(",")]
     reexec_in_loopback_namespace()
@@ -106,6 +143,10 @@ def main() -> None:
                 for _ in range(args.repeat):
                     rows.append(measure(server.endpoint, Path(temporary), count, args.concurrency))
                     print(f"{count} tenants: {rows[-1]['wall_seconds']:.1f} s", flush=True)
+            if args.shards:
+                rows.append(measure_shards(server.endpoint, Path(temporary), max(counts), args.shards,
+                                           args.concurrency))
+                print(f"{max(counts)} tenants in {args.shards} shards: {rows[-1]['wall_seconds']:.1f} s", flush=True)
     finally:
         server.stop()
 
@@ -113,10 +154,11 @@ def main() -> None:
     for row in rows:
         row["per_tenant_seconds"] = round(row["wall_seconds"] / row["tenants"], 3)
         row["ratio_to_one_tenant"] = round(row["wall_seconds"] / alone, 2)
-    print_table(("tenants", "concurrency", "wall s", "CPU s", "per tenant s", "x one tenant", "RSS MiB", "complete"),
-                [(row["tenants"], row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
+    print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "per tenant s", "x one tenant", "RSS MiB",
+                 "complete"),
+                [(row["tenants"], row.get("shards", 1), row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
                   row["per_tenant_seconds"], row["ratio_to_one_tenant"], row["max_rss_mib"],
-                  row["complete_tenants"]) for row in rows])
+                  row.get("complete_tenants", "")) for row in rows])
     path = write_result("tenants_scaling", {"machine": machine_description(), "runs": rows})
     print(f"result written to {path}")
 

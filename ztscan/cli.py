@@ -52,7 +52,12 @@ def build_parser(app: App) -> argparse.ArgumentParser:
 
 
 def configure_logging(verbosity: int, stream: TextIO) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    if verbosity <= 0:
+        level = logging.WARNING
+    elif verbosity == 1:
+        level = logging.INFO
+    else:
+        level = logging.DEBUG
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("ztscan: %(levelname)s: %(message)s"))
     root = logging.getLogger("ztscan")

@@ -19,7 +19,7 @@ BUILTIN_RULES_FILE = "rules.yaml"
 
 @dataclass(frozen=True)
 class RuleMeta:
-    """What a person reads about a rule: its text, severity and compliance mappings."""
+    """Human-readable metadata of a rule: title, rationale, remediation, severity and compliance mappings."""
 
     id: str
     name: str

@@ -242,3 +242,5 @@ def gcp_scanned(gcp_estate):
     server.plan = faults.FaultPlan()
     yield server, clean
     server.plan = faults.FaultPlan()
+    with server._lock:
+        server._failures.clear()

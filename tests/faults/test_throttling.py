@@ -8,8 +8,7 @@ import pytest
 
 from tests.faults import plan as faults
 from tests.faults.conftest import aws_options, azure_options, gcp_options, scan
-from tests.faults.estates import build_aws, build_azure, build_gcp, finding_set
-from tests.plugins.azure.azure_estate import Estate
+from tests.faults.estates import finding_set
 
 #: botocore's standard mode makes 4 attempts (ztscan's default), so up to 3 faults in a row are absorbed.
 AWS_ABSORBED = 3

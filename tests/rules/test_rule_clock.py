@@ -48,3 +48,15 @@ def test_parse_time_rejects_garbage():
 def test_age_days():
     with frozen("2026-01-11T00:00:00+00:00"):
         assert age_days("2026-01-01T00:00:00+00:00") == 10
+
+
+def test_frozen_time_stays_in_its_thread():
+    import threading
+
+    seen = []
+    with frozen("2020-01-01T00:00:00+00:00"):
+        worker = threading.Thread(target=lambda: seen.append(now()))
+        worker.start()
+        worker.join()
+        assert now().year == 2020
+    assert seen[0].year != 2020

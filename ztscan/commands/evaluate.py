@@ -51,7 +51,7 @@ def evaluate_snapshot(app: App, snapshot: Snapshot, rule_patterns: list[str] | N
         except ValueError:
             raise ConfigurationError(f"the snapshot's collection time {moment!r} is not an ISO 8601 time; "
                                      "pass --evaluation-time now to measure ages from the current time") from None
-        # The CLI evaluates one inventory per process, so pinning the module-wide clock is safe here.
+        # The pin is a context variable, so it affects only this evaluation.
         with clock.frozen(collected_at):
             return evaluate_inventory(app, inventory, rules, run_metadata, strict=strict)
     return evaluate_inventory(app, inventory, rules, run_metadata, strict=strict)

@@ -1,18 +1,20 @@
 """The evaluation time that rules compare ages against, and ISO time parsing.
 
 Rules call :func:`now` instead of reading the system clock directly, so that a
-test can pin the time with :func:`frozen` and every age-based verdict stays
-deterministic. The override is module state, so it applies to every thread while
-the ``with`` block runs; use it only in tests.
+test, or ``ztscan evaluate`` judging a snapshot at its collection time, can pin
+the time with :func:`frozen` and every age-based verdict stays deterministic.
+The pin is a context variable: it applies to the code running in the ``with``
+block's thread (and context), not to evaluations running in other threads.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-_frozen_at: datetime | None = None
+_frozen_at: ContextVar[datetime | None] = ContextVar("ztscan_frozen_at", default=None)
 
 
 def parse_time(value: str) -> datetime:
@@ -34,8 +36,9 @@ def parse_time(value: str) -> datetime:
 
 def now() -> datetime:
     """Return the evaluation time: the frozen time inside :func:`frozen`, else the current UTC time."""
-    if _frozen_at is not None:
-        return _frozen_at
+    pinned = _frozen_at.get()
+    if pinned is not None:
+        return pinned
     return datetime.now(timezone.utc)
 
 
@@ -47,13 +50,11 @@ def age_days(value: str) -> float:
 @contextmanager
 def frozen(timestamp: str | datetime) -> Iterator[datetime]:
     """Pin :func:`now` to ``timestamp`` (an ISO string or an aware datetime) inside the ``with`` block."""
-    global _frozen_at
     moment = parse_time(timestamp) if isinstance(timestamp, str) else timestamp
     if moment.tzinfo is None:
         raise ValueError("frozen() needs a timezone-aware datetime; add tzinfo=timezone.utc")
-    previous = _frozen_at
-    _frozen_at = moment
+    token = _frozen_at.set(moment)
     try:
         yield moment
     finally:
-        _frozen_at = previous
+        _frozen_at.reset(token)
