@@ -281,8 +281,12 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
         cloudtrail = session.client("cloudtrail", region_name=region, endpoint_url=endpoint)
 
         keys = _count(kms.get_paginator("list_keys"), "Keys", 1000)
+        key_ids = {key["KeyId"] for key in keys}
         volumes = _count(ec2.get_paginator("describe_volumes"), "Volumes", 500)
         aliases = _count(kms.get_paginator("list_aliases"), "Aliases", 100)
+        db_instances = _count(rds.get_paginator("describe_db_instances"), "DBInstances", 100)
+        parameter_groups = {group["DBParameterGroupName"] for instance in db_instances
+                            for group in instance.get("DBParameterGroups", [])}
         balancers = _count(elbv2.get_paginator("describe_load_balancers"), "LoadBalancers", 400)
         region_trails = cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
         trails.update(trail["TrailARN"] for trail in region_trails)
@@ -298,10 +302,14 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
             "volumes_with_kms_key": sum(1 for volume in volumes if volume.get("KmsKeyId")),
             "kms_keys": len(keys),
             "kms_aliases": len(aliases),
-            # AWS-managed keys carry an alias under alias/aws/; they need no rotation status.
-            "kms_aws_managed_keys": len({alias["TargetKeyId"] for alias in aliases
-                                         if alias["AliasName"].startswith("alias/aws/") and alias.get("TargetKeyId")}),
-            "db_instances": len(_count(rds.get_paginator("describe_db_instances"), "DBInstances", 100)),
+            # AWS-managed keys carry an alias under alias/aws/ and need no rotation status. moto also
+            # lists alias/aws/* aliases whose target key does not exist, so only listed keys count.
+            "kms_aws_managed_keys": len(key_ids & {alias.get("TargetKeyId") for alias in aliases
+                                                   if alias["AliasName"].startswith("alias/aws/")}),
+            "subnets": len(_count(ec2.get_paginator("describe_subnets"), "Subnets", 1000)),
+            "route_tables": len(_count(ec2.get_paginator("describe_route_tables"), "RouteTables", 100)),
+            "db_instances": len(db_instances),
+            "db_parameter_groups": len(parameter_groups),
             "db_clusters": len(_count(rds.get_paginator("describe_db_clusters"), "DBClusters", 100)),
             "load_balancers": len(balancers),
             "trails_visible": len(region_trails),
@@ -319,7 +327,7 @@ def _pages(items: int, page_size: int) -> int:
 MAX_PAGE_SIZES = {
     "ec2 DescribeVpcs": 1000, "ec2 DescribeFlowLogs": 1000, "ec2 DescribeVpcPeeringConnections": 1000,
     "ec2 DescribeSecurityGroups": 1000, "ec2 DescribeNetworkInterfaces": 1000, "ec2 DescribeInstances": 1000,
-    "ec2 DescribeVolumes": 500, "kms ListKeys": 1000, "kms ListAliases": 100, "rds DescribeDBInstances": 100,
+    "ec2 DescribeVolumes": 500, "ec2 DescribeSubnets": 1000, "ec2 DescribeRouteTables": 100, "kms ListKeys": 1000, "kms ListAliases": 100, "rds DescribeDBInstances": 100,
     "rds DescribeDBClusters": 100, "elbv2 DescribeLoadBalancers": 400, "iam GetAccountAuthorizationDetails": 1000,
     "iam ListVirtualMFADevices": 1000, "s3 ListBuckets": 10000,
 }
@@ -342,6 +350,12 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
     * ELBv2: DescribeListeners per load balancer.
     * CloudTrail: GetTrailStatus and GetEventSelectors once per trail, not once
       per region that shows a multi-region trail.
+    * EC2 networking: DescribeSubnets and DescribeRouteTables (subnet facts),
+      the five gateway listings of GATEWAY_LISTINGS, and DescribeFlowLogs once
+      per region for both networks and subnets.
+    * RDS: DescribeDBParameters once per parameter group in use (TLS settings).
+    * Tags: no rule reads them, so GetBucketTagging and ELBv2 DescribeTags are
+      not in the minimum.
     * IAM: GenerateCredentialReport twice (one call starts the report, a second
       one sees it complete), one GetAccountAuthorizationDetails listing for users,
       groups and policies together, and ListVirtualMFADevices only when the root
@@ -372,11 +386,16 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
                                ("ec2 DescribeSecurityGroups", "security_groups"),
                                ("ec2 DescribeNetworkInterfaces", "network_interfaces"),
                                ("ec2 DescribeInstances", "instances"), ("ec2 DescribeVolumes", "volumes"),
+                               ("ec2 DescribeSubnets", "subnets"), ("ec2 DescribeRouteTables", "route_tables"),
                                ("kms ListKeys", "kms_keys"),
                                ("rds DescribeDBInstances", "db_instances"), ("rds DescribeDBClusters", "db_clusters"),
                                ("elbv2 DescribeLoadBalancers", "load_balancers")):
             minimum[operation] += _pages(found[key], MAX_PAGE_SIZES[operation])
         minimum["ec2 GetEbsEncryptionByDefault"] += 1
+        for operation in GATEWAY_LISTINGS:
+            minimum[operation] += 1
+        # One DescribeDBParameters listing per parameter group that an instance uses (moto's groups fit one page).
+        minimum["rds DescribeDBParameters"] += found["db_parameter_groups"]
         if found["volumes_with_kms_key"] or found["kms_keys"]:
             minimum["kms ListAliases"] += _pages(found["kms_aliases"], MAX_PAGE_SIZES["kms ListAliases"])
         minimum["kms DescribeKey"] += found["kms_keys"]
@@ -387,6 +406,12 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
     minimum["cloudtrail GetEventSelectors"] = counts["trails"]
     return dict(sorted(minimum.items()))
 
+
+#: Listings behind the network.gateway kind, one page each per region in these accounts.
+GATEWAY_LISTINGS = (
+    "ec2 DescribeInternetGateways", "ec2 DescribeEgressOnlyInternetGateways", "ec2 DescribeNatGateways",
+    "ec2 DescribeVpnGateways", "ec2 DescribeTransitGatewayAttachments",
+)
 
 #: S3 request names from moto_server.py, mapped to the S3 API operation.
 S3_REQUEST_NAMES = {
@@ -399,6 +424,7 @@ S3_REQUEST_NAMES = {
     "s3 GET bucket?logging": "s3 GetBucketLogging",
     "s3 GET bucket?acl": "s3 GetBucketAcl",
     "s3 GET bucket?policyStatus": "s3 GetBucketPolicyStatus",
+    "s3 GET bucket?tagging": "s3 GetBucketTagging",
     "s3 GET control/configuration/publicAccessBlock": "s3control GetPublicAccessBlock",
 }
 

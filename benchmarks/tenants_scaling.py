@@ -10,8 +10,8 @@ a child process, in a network namespace that has only loopback. It records the
 wall time, CPU time and peak memory of the child, the time per tenant and the
 ratio to one tenant alone, and writes the result under benchmarks/results/.
 With ``--shards K``, the largest N is also scanned as K ``--shard I/K`` child
-processes started together, then combined with ``ztscan merge``; the wall time
-covers the slowest shard plus the merge.
+processes started together, then combined with ``ztscan merge``. That wall
+time covers the slowest shard plus the merge.
 
 All tenants share one moto server process, so the server's own throughput is
 part of every figure; a real cloud serves tenants in parallel.
@@ -93,34 +93,44 @@ def measure(endpoint: str, directory: Path, count: int, concurrency: int) -> dic
 
 def measure_shards(endpoint: str, directory: Path, count: int, shards: int, concurrency: int) -> dict[str, Any]:
     """Scan ``count`` tenants as ``shards`` concurrent shard processes, then merge them."""
+    import os
+    import subprocess
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     path = tenants_file(directory, endpoint, count)
     env = client_environment(endpoint)
-
-    def shard(index: int) -> Any:
+    started = time.perf_counter()
+    processes = []
+    for index in range(1, shards + 1):
         argv = [sys.executable, "-m", "ztscan", "scan", "--tenants", str(path), "--shard", f"{index}/{shards}",
                 "--output-dir", str(directory / f"shard-{count}-{index}"), "--max-tenants-concurrency",
                 str(concurrency), "--fail-on", "none", "--allow-incomplete"]
-        return run_measured(argv, env=env, timeout=3600)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=shards) as pool:
-        children = list(pool.map(shard, range(1, shards + 1)))
+        log = open(directory / f"shard-{count}-{index}.log", "wb")
+        processes.append((argv, subprocess.Popen(argv, stdout=log, stderr=log, env=env), log))
+    children = []
+    for argv, process, log in processes:
+        # os.wait4 on each child gives its own CPU time and peak RSS (ru_maxrss in KiB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        log.close()
+        children.append({"argv": argv, "wall_seconds": time.perf_counter() - started,
+                         "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mib": usage.ru_maxrss / 1024,
+                         "returncode": os.waitstatus_to_exitcode(status)})
     merge = run_measured([sys.executable, "-m", "ztscan", "merge",
                           *(str(directory / f"shard-{count}-{index}") for index in range(1, shards + 1)),
                           "--output-dir", str(directory / f"merged-{count}"), "--fail-on", "none",
                           "--allow-incomplete"], env=env, timeout=600)
     wall = time.perf_counter() - started
-    for child in [*children, merge]:
-        if child.returncode != 0:
-            raise SystemExit(f"{child.argv[3]} exited with {child.returncode}:\n{child.stderr[-2000:]}")
+    for index, child in enumerate(children, start=1):
+        if child["returncode"] != 0:
+            output = (directory / f"shard-{count}-{index}.log").read_text(errors="replace")[-2000:]
+            raise SystemExit(f"shard {index}/{shards} exited with {child['returncode']}:\n{output}")
+    if merge.returncode != 0:
+        raise SystemExit(f"ztscan merge exited with {merge.returncode}:\n{merge.stderr[-2000:]}")
     return {"tenants": count, "concurrency": concurrency, "shards": shards, "wall_seconds": round(wall, 3),
-            "cpu_seconds": round(sum(child.cpu_seconds for child in [*children, merge]), 3),
-            "max_rss_mib": round(max(child.max_rss_mib for child in children), 1),
+            "cpu_seconds": round(sum(child["cpu_seconds"] for child in children) + merge.cpu_seconds, 3),
+            "max_rss_mib": round(max(child["max_rss_mib"] for child in children), 1),
             "merge_wall_seconds": round(merge.wall_seconds, 3),
-            "shard_wall_seconds": [round(child.wall_seconds, 3) for child in children]}
+            "shard_wall_seconds": [round(child["wall_seconds"], 3) for child in children]}
 
 
 def main() -> None:
@@ -141,7 +151,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="ztscan-tenants-") as temporary:
             for count in counts:
                 for _ in range(args.repeat):
+                    server.reset_calls()
                     rows.append(measure(server.endpoint, Path(temporary), count, args.concurrency))
+                    calls = server.calls()
+                    rows[-1]["api_calls"] = calls["total"]
+                    rows[-1]["api_calls_per_tenant"] = round(calls["total"] / count, 1)
+                    rows[-1]["server_errors"] = sum(calls["server_errors"].values())
                     print(f"{count} tenants: {rows[-1]['wall_seconds']:.1f} s", flush=True)
             if args.shards:
                 rows.append(measure_shards(server.endpoint, Path(temporary), max(counts), args.shards,
@@ -155,10 +170,10 @@ def main() -> None:
         row["per_tenant_seconds"] = round(row["wall_seconds"] / row["tenants"], 3)
         row["ratio_to_one_tenant"] = round(row["wall_seconds"] / alone, 2)
     print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "per tenant s", "x one tenant", "RSS MiB",
-                 "complete"),
+                 "complete", "calls per tenant"),
                 [(row["tenants"], row.get("shards", 1), row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
                   row["per_tenant_seconds"], row["ratio_to_one_tenant"], row["max_rss_mib"],
-                  row.get("complete_tenants", "")) for row in rows])
+                  row.get("complete_tenants", ""), row.get("api_calls_per_tenant", "")) for row in rows])
     path = write_result("tenants_scaling", {"machine": machine_description(), "runs": rows})
     print(f"result written to {path}")
 

@@ -159,6 +159,12 @@ class CollectionError:
     facts: tuple[str, ...] = ()
     resource_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # Cloud error messages can quote a token or secret; none may reach a report or snapshot.
+        from ztscan.redaction import redact
+
+        object.__setattr__(self, "message", redact(self.message))
+
     def describe(self) -> str:
         where = f" on {self.resource_id}" if self.resource_id else ""
         return f"{self.service}.{self.operation} failed in {self.scope.label()}{where}: {self.code}: {self.message}"

@@ -192,6 +192,8 @@ def _scan_all(app: App, out: Path, tenants: list[Tenant], plan: Any, files: dict
             futures[pool.submit(_scan_one, scan_tenant, tenant, plan, progress)] = tenant
         for future in as_completed(futures):
             outcome = future.result()
+            # Drop the future, so the tenant's inventory and report are freed once its files are written.
+            del futures[future]
             written = tenant_output.write_tenant_reports(app, out, outcome.tenant.name, outcome.report, files)
             records.append({
                 "name": outcome.tenant.name, "status": outcome.status, "errors": outcome.errors,

@@ -1,4 +1,4 @@
-"""Detect secrets written inline in a tenants file, and say how to reference each one instead.
+"""Detect secrets written inline in a tenants file, and name how to reference each one instead.
 
 A key whose name is a secret's (``client_secret``, ``password``,
 ``aws_secret_access_key`` and others) is rejected whatever its value. A value
@@ -13,7 +13,7 @@ from typing import Any, Mapping, Protocol
 
 
 class ProblemSink(Protocol):
-    """Where problems go: ztscan.tenants.Problems."""
+    """The collector of validation problems, such as ztscan.tenants.Problems."""
 
     def add(self, where: str, message: str) -> None: ...
 

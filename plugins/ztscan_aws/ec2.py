@@ -84,11 +84,13 @@ def instance_facts(target: Target, instance: dict[str, Any]) -> dict[str, Any]:
     # With the metadata endpoint disabled there is no tokenless access either.
     token_required = options.get("HttpTokens") == "required" or options.get("HttpEndpoint") == "disabled"
     vpc = instance.get("VpcId")
+    subnet = instance.get("SubnetId")
     return {
         "public_ips": sorted(public_ips),
         "metadata_token_required": token_required,
         "firewall_ids": [target.arn("ec2", f"security-group/{g['GroupId']}") for g in instance.get("SecurityGroups", [])],
         "network_id": target.arn("ec2", f"vpc/{vpc}") if vpc else None,
+        "subnet_id": target.arn("ec2", f"subnet/{subnet}") if subnet else None,
         "os_login": None, "serial_port_enabled": None, "shielded_vm": None,
         "default_service_account_full_scope": None, "encryption_at_host": None,
     }

@@ -19,6 +19,13 @@ _OPERATIONS = {
         ("DescribeInstances", "instances, public addresses, IMDSv2"),
         ("DescribeVolumes", "EBS volume encryption"),
         ("GetEbsEncryptionByDefault", "EBS encryption by default per region"),
+        ("DescribeSubnets", "subnets"),
+        ("DescribeRouteTables", "whether a subnet routes to an internet gateway"),
+        ("DescribeInternetGateways", "internet gateways"),
+        ("DescribeEgressOnlyInternetGateways", "egress-only internet gateways"),
+        ("DescribeNatGateways", "NAT gateways"),
+        ("DescribeVpnGateways", "VPN gateways"),
+        ("DescribeTransitGatewayAttachments", "transit gateway attachments"),
     ],
     "iam": [
         ("ListAccountAliases", "account display name"),
@@ -54,11 +61,15 @@ _OPERATIONS = {
         ("GetBucketAcl", "public ACL grants"),
         ("GetBucketVersioning", "versioning"),
         ("GetBucketLogging", "access logging"),
+        ("GetBucketTagging", "bucket tags"),
     ],
     "s3control": [("GetPublicAccessBlock", "account public access block")],
     "rds": [
         ("DescribeDBClusters", "database clusters"),
         ("DescribeDBInstances", "database instances"),
+        ("DescribeDBParameters", "TLS settings in DB parameter groups"),
+        ("DescribeDBClusterParameters", "TLS settings in DB cluster parameter groups"),
+        ("DescribeDBSubnetGroups", "the network of a DB cluster"),
     ],
     "kms": [
         ("ListKeys", "keys"),
@@ -74,6 +85,7 @@ _OPERATIONS = {
     "elbv2": [
         ("DescribeLoadBalancers", "load balancers"),
         ("DescribeListeners", "listeners"),
+        ("DescribeTags", "load balancer tags"),
     ],
 }
 

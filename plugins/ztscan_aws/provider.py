@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 #: Kinds collected per region; recorded as not collected when the region list cannot be read.
 REGIONAL_KINDS = ("network", "network.firewall", "compute.instance", "storage.volume",
                   "storage.encryption_default", "database", "crypto.key", "audit.trail",
-                  "network.load_balancer")
+                  "network.load_balancer", "network.subnet", "network.gateway")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class AwsProvider:
 
 
 def _plan_tasks(collection: Any, regions: list[str]) -> list[Task]:
-    from ztscan_aws import cloudtrail, ec2, elbv2, firewall, iam, kms, rds, s3
+    from ztscan_aws import cloudtrail, ec2, elbv2, firewall, iam, kms, rds, s3, vpc
 
     home = collection.target(GLOBAL)
     tasks = [
@@ -118,6 +118,8 @@ def _plan_tasks(collection: Any, regions: list[str]) -> list[Task]:
         target = collection.target(region)
         tasks += [
             Task("ec2", ("network",), partial(ec2.collect_networks, target), region),
+            Task("ec2", ("network.subnet",), partial(vpc.collect_subnets, target), region),
+            Task("ec2", ("network.gateway",), partial(vpc.collect_gateways, target), region),
             Task("ec2", ("network.firewall",), partial(firewall.collect_security_groups, target), region),
             Task("ec2", ("compute.instance",), partial(ec2.collect_instances, target), region),
             Task("ec2", ("storage.volume",), partial(ec2.collect_volumes, target), region),

@@ -169,7 +169,10 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
     logging_config = read("GetBucketLogging", ("access_logging",))
     if logging_config is not None:
         facts["access_logging"] = "LoggingEnabled" in logging_config
-    where.add(BUCKET, arn, name, facts)
+    # Tags are no rule fact: a failed read is recorded under the pseudo-fact "tags" and leaves the bucket untagged.
+    tagging = read("GetBucketTagging", ("tags",), NoSuchTagSet=lambda: None)
+    tags = {t["Key"]: t.get("Value", "") for t in (tagging or {}).get("TagSet", [])}
+    where.add(BUCKET, arn, name, facts, tags)
 
 
 PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",

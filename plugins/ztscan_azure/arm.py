@@ -63,6 +63,28 @@ def build_retry_policy(settings: RetrySettings, context: CollectContext) -> Any:
     return CappedRetryPolicy(**kwargs)
 
 
+def build_deadline_policy(settings: RetrySettings, context: CollectContext) -> Any:
+    """Return a per-attempt policy that shortens each request's timeouts to the time left before the deadline.
+
+    The transport timeouts alone let a server that never answers hold a request
+    for ``read_timeout`` seconds on every attempt, past the scan deadline.
+    """
+    from azure.core.exceptions import ServiceRequestError
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class DeadlinePolicy(SansIOHTTPPolicy):
+        def on_request(self, request: Any) -> None:
+            remaining = context.remaining()
+            if remaining is None:
+                return
+            if remaining <= 0:
+                raise ServiceRequestError("the scan deadline passed before this request was sent")
+            request.context.options["connection_timeout"] = max(0.05, min(settings.connection_timeout, remaining))
+            request.context.options["read_timeout"] = max(0.05, min(settings.read_timeout, remaining))
+
+    return DeadlinePolicy()
+
+
 @dataclass
 class AzureSession:
     """Credential, endpoints and transport settings of one scan, and the factory of its clients."""
@@ -78,6 +100,7 @@ class AzureSession:
     def transport_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "retry_policy": build_retry_policy(self.retry, self.context),
+            "per_retry_policies": [build_deadline_policy(self.retry, self.context)],
             "connection_timeout": self.retry.connection_timeout,
             "read_timeout": self.retry.read_timeout,
         }
@@ -174,7 +197,9 @@ class Recorder:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    from ztscan.redaction import redact
+
+    text = redact(str(exc).strip())
     return (text.splitlines()[0] if text else type(exc).__name__)[:500]
 
 
@@ -186,7 +211,9 @@ def _describe(exc: Any) -> tuple[str, str]:
     status = getattr(exc, "status_code", None)
     if not code:
         code = f"HTTP{status}" if status else type(exc).__name__
-    return str(code), (str(message) if message else _first_line(exc))[:500]
+    from ztscan.redaction import redact
+
+    return str(code), redact(str(message) if message else _first_line(exc))[:500]
 
 
 def as_json(item: Any) -> dict[str, Any]:

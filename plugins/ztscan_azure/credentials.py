@@ -60,6 +60,9 @@ def build_credential(options: Mapping[str, Any], cloud: AzureCloud, connection_v
         return credential, "CertificateCredential"
     if secret_variable:
         secret = os.environ.get(secret_variable)
+        from ztscan.redaction import register_secret
+
+        register_secret(secret)
         if not secret:
             raise ConfigurationError(
                 f"--client-secret-env {secret_variable}: the environment variable is missing or empty; "

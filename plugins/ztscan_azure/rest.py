@@ -15,7 +15,7 @@ class JsonClient:
 
     def __init__(self, endpoint: str, credential: Any, scope: str, next_link: str, *,
                  retry_policy: Any, connection_timeout: float, read_timeout: float,
-                 connection_verify: Any = None):
+                 connection_verify: Any = None, per_retry_policies: Any = ()):
         from azure.core import PipelineClient
         from azure.core.pipeline import policies
         from azure.core.pipeline.transport import RequestsTransport
@@ -35,6 +35,7 @@ class JsonClient:
                 policies.HeadersPolicy({"Accept": "application/json"}),
                 policies.UserAgentPolicy(sdk_moniker="ztscan"),
                 retry_policy,
+                *per_retry_policies,
                 policies.BearerTokenCredentialPolicy(credential, scope),
                 policies.HttpLoggingPolicy(),
             ],

@@ -115,8 +115,14 @@ class GcpApis:
     def storage(self, project: str) -> Any:
         from google.cloud import storage
 
-        return storage.Client(project=project, credentials=self.credentials,
-                              client_options=self._client_options("storage"))
+        client = storage.Client(project=project, credentials=self.credentials,
+                                client_options=self._client_options("storage"))
+        # google-cloud-storage 3.17 fetches each bucket's metadata (buckets.get) in untracked
+        # background threads to label tracing spans: an undeclared API call that can outlive
+        # the scan deadline. The library skips the cache when the attribute is falsy.
+        if getattr(client, "_bucket_metadata_cache", None) is not None:
+            client._bucket_metadata_cache = None
+        return client
 
     def projects_client(self) -> Any:
         from google.cloud import resourcemanager_v3
@@ -243,4 +249,6 @@ def describe_exception(exc: BaseException) -> tuple[str, str]:
     else:
         code = type(exc).__name__
         message = str(exc)
-    return code, " ".join(message.split())[:300]
+    from ztscan.redaction import redact
+
+    return code, redact(" ".join(message.split()))[:300]

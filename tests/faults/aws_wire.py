@@ -111,6 +111,8 @@ class FaultMiddleware:
         self.slow_seconds = slow_seconds
         self.hang_seconds = hang_seconds
         self.stopping = threading.Event()
+        #: WSGI names of request headers to quote in injected error messages (an echoing proxy).
+        self.echo_headers: tuple[str, ...] = ()
         self.operations: list[str] = []
         self._lock = threading.Lock()
 
@@ -144,7 +146,10 @@ class FaultMiddleware:
             faults.SERVER_ERROR: (500, "InternalError" if service in QUERY_SERVICES | {"s3"} else "InternalFailure"),
             faults.UNAVAILABLE: (503, "ServiceUnavailable"),
         }[kind]
-        line, headers, payload = error_response(service, status, code, f"fault injection: {kind} on {operation}")
+        message = f"fault injection: {kind} on {operation}"
+        for name in self.echo_headers:
+            message += f"; request header {name}: {environ.get(name, '')}"
+        line, headers, payload = error_response(service, status, code, message)
         start_response(line, headers)
         return [payload]
 

@@ -68,3 +68,16 @@ def test_encryption_default_per_region(session):
     assert [r.facts["enabled"] for r in east] == [False]
     assert [r.facts["enabled"] for r in west] == [True]
     assert by_id(collect_with(session, collect_encryption_default), "storage.encryption_default")
+
+
+def test_instance_subnet_id(session):
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
+                                 SubnetId=subnet)["Instances"][0]["InstanceId"]
+
+    instances = {r.id.rsplit("/", 1)[-1]: r.facts for r in collect_with(session, collect_instances).resources}
+
+    assert instances[instance]["subnet_id"] == f"arn:aws:ec2:us-east-1:123456789012:subnet/{subnet}"
+    assert instances[instance]["network_id"] == f"arn:aws:ec2:us-east-1:123456789012:vpc/{vpc}"

@@ -76,3 +76,14 @@ def test_collect_default_group_flagged(session):
     defaults = [r for r in inventory.resources if r.kind == "network.firewall" and r.name == "default"]
     assert defaults
     assert all(r.facts["is_default_group"] for r in defaults)
+
+
+def test_collect_group_tags(session):
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="tagged", Description="tagged", VpcId=vpc)["GroupId"]
+    ec2.create_tags(Resources=[group], Tags=[{"Key": "ephi", "Value": "true"}])
+
+    firewall = by_name(collect_with(session, collect_security_groups), "network.firewall")["tagged"]
+
+    assert firewall.tags == {"ephi": "true"}

@@ -42,6 +42,12 @@ def _populate(session) -> None:
     session.client("cloudtrail").create_trail(Name="audit", S3BucketName="clinic-records")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]][:2]
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])
+    session.client("rds").create_db_cluster(
+        DBClusterIdentifier="records", Engine="aurora-postgresql", MasterUsername="admin",
+        MasterUserPassword="Secret-12345")
     elbv2 = session.client("elbv2")
     balancer = elbv2.create_load_balancer(Name="portal", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     elbv2.create_listener(LoadBalancerArn=balancer, Protocol="HTTP", Port=80,

@@ -147,3 +147,33 @@ def test_bucket_outside_regions_left_out(session):
 
     assert east.resources == []
     assert [r.scope.region for r in west.resources] == ["eu-west-1"]
+
+
+def test_bucket_tags(session):
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="clinic-tagged")
+    s3.create_bucket(Bucket="clinic-untagged")
+    s3.put_bucket_tagging(Bucket="clinic-tagged", Tagging={"TagSet": [{"Key": "ephi", "Value": "true"}]})
+
+    inventory = collect_with(session, collect_buckets, {REGION}, region="global")
+    buckets = by_name(inventory, "storage.bucket")
+
+    assert buckets["clinic-tagged"].tags == {"ephi": "true"}
+    assert buckets["clinic-untagged"].tags == {}
+    assert inventory.errors == []
+
+
+def test_tagging_denied_keeps_facts(session):
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="clinic-secret")
+    s3.put_bucket_tagging(Bucket="clinic-secret", Tagging={"TagSet": [{"Key": "ephi", "Value": "true"}]})
+    inject(session, "s3", "GetBucketTagging", code="AccessDenied")
+
+    inventory = collect_with(session, collect_buckets, {REGION}, region="global")
+    bucket = by_name(inventory, "storage.bucket")["clinic-secret"]
+
+    assert bucket.tags == {}
+    assert bucket.facts["versioning"] is False
+    assert bucket.facts["encrypted"] is False
+    assert [(e.operation, e.facts, e.resource_id) for e in inventory.errors] == [
+        ("GetBucketTagging", ("tags",), "arn:aws:s3:::clinic-secret")]
