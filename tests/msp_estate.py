@@ -131,4 +131,11 @@ tenants:
   - name: msp-hub
     aws:
       profile: hub
+  - name: org-typo
+    aws:
+      profile: hub
+      organization:
+        member_role: ZtscanAudit
+        management_role_arn: arn:aws:iam::123456789012:role/ZtscanAudit
+        accounts: ["999999999999"]
 """

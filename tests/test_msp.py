@@ -1,9 +1,10 @@
 """Tests of multi-tenant scanning (ztscan.msp) and ztscan merge against an MSP estate in moto.
 
-One module-scoped run scans five tenants. They are an AWS Organization entered
+One module-scoped run scans six tenants. They are an AWS Organization entered
 through a member role, a client account entered through a role with an external
 id, a tenant whose hub credentials may not assume roles, a tenant whose Azure
-secret variable is not set, and the hub account through a profile.
+secret variable is not set, the hub account through a profile, and an
+organization entry that names an account the organization does not contain.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         clean_aws_environment(monkeypatch, directory / "aws-credentials")
         monkeypatch.delenv("ZTSCAN_TEST_UNSET_SECRET", raising=False)
         with mock_aws():
-            built = build_estate(directory, members=2)
+            built = build_estate(directory, members=3)
             tenants_file = directory / "tenants.yaml"
             tenants_file.write_text(TENANTS_YAML, encoding="utf-8")
             small_file = directory / "small.yaml"
@@ -107,7 +108,7 @@ def test_run_tenant_statuses(estate: dict[str, Any]) -> None:
     full = estate["full"]
     statuses = {record["name"]: record["status"] for record in full.manifest()["tenants"]}
     assert statuses == {"clinic-group": "complete", "hospital-east": "complete", "msp-hub": "complete",
-                        "denied-lab": "error", "broken-secret": "error"}
+                        "denied-lab": "error", "broken-secret": "error", "org-typo": "error"}
 
 
 def test_organization_member_accounts(estate: dict[str, Any]) -> None:
@@ -124,6 +125,11 @@ def test_organization_findings_per_account(estate: dict[str, Any]) -> None:
                if finding["resource"]["kind"] == "storage.bucket"}
     for account in estate["estate"].member_accounts:
         assert any(f"phi-{account}" in bucket for bucket in buckets)
+
+
+def test_organization_unknown_account(estate: dict[str, Any]) -> None:
+    targets = estate["full"].record("org-typo")["targets"]
+    assert [(target["account"], target["code"]) for target in targets] == [("999999999999", "AccountNotInOrganization")]
 
 
 def test_role_tenant_account(estate: dict[str, Any]) -> None:
@@ -156,7 +162,7 @@ def test_failures_isolated(estate: dict[str, Any]) -> None:
 
 def test_output_layout(estate: dict[str, Any]) -> None:
     out = estate["full"].out
-    for name in ("clinic-group", "hospital-east", "denied-lab", "broken-secret", "msp-hub"):
+    for name in ("clinic-group", "hospital-east", "denied-lab", "broken-secret", "msp-hub", "org-typo"):
         assert sorted(path.name for path in (out / "tenants" / name).iterdir()) == [
             "report.json", "report.sarif", "report.txt"]
     for name in ("run.json", "rollup.json", "rollup.csv", "rollup.txt"):
@@ -175,15 +181,15 @@ def test_no_secret_in_outputs(estate: dict[str, Any]) -> None:
 
 def test_plain_progress_lines(estate: dict[str, Any]) -> None:
     stderr = estate["full"].stderr
-    assert "ztscan: scanning 5 tenants" in stderr
+    assert "ztscan: scanning 6 tenants" in stderr
     assert "ztscan: tenant denied-lab: error in" in stderr
     assert "\r" not in stderr
 
 
 def test_rollup_lists_every_tenant(estate: dict[str, Any]) -> None:
     rollup = estate["full"].rollup()
-    assert rollup["summary"] == {"tenants": 5, "error": 2, "incomplete": 0, "complete": 3}
-    assert [row["status"] for row in rollup["tenants"][:2]] == ["error", "error"]
+    assert rollup["summary"] == {"tenants": 6, "error": 3, "incomplete": 0, "complete": 3}
+    assert [row["status"] for row in rollup["tenants"][:3]] == ["error", "error", "error"]
 
 
 def test_rollup_marks_proposed_catalogue(estate: dict[str, Any]) -> None:

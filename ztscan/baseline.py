@@ -50,6 +50,8 @@ def load_baseline(path: str | Path) -> Baseline:
     except json.JSONDecodeError as exc:
         raise ConfigurationError(
             f"{source}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; {hint}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{source}: invalid JSON: the document is nested too deeply; {hint}") from None
 
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source}: not a ztscan JSON report (expected an object at the top level); {hint}")

@@ -139,14 +139,19 @@ def run_tenants(args: argparse.Namespace, app: App) -> int:
 
     started = utc_now()
     records = _scan_all(app, out, selected, plan, files, args.max_tenants_concurrency)
-    previous = _previous_records(out, tenants_file, args) if args.tenant else []
-    unchanged = [record for record in previous if record["name"] not in {tenant.name for tenant in selected}]
+    previous = _previous_manifest(out) if args.tenant else {}
+    names = set(tenants_file.names())
+    unchanged = [record for record in previous.get("tenants", ())
+                 if record["name"] in names and record["name"] not in {tenant.name for tenant in selected}
+                 and (out / record["files"]["json"]).is_file()]
+    shard = {"index": args.shard[0], "count": args.shard[1]} if args.shard else previous.get("shard")
     manifest = {
         "manifest_version": tenant_output.MANIFEST_VERSION,
         "tool": {"name": "ztscan", "version": __version__},
         "tenants_file": {"path": tenants_file.path, "sha256": tenants_file.sha256,
                          "tenants": len(tenants_file.tenants)},
-        "shard": {"index": args.shard[0], "count": args.shard[1]} if args.shard else None,
+        # A rescan with --tenant in a shard's directory keeps that shard, so the directory still merges.
+        "shard": shard,
         "started_at": started,
         "finished_at": utc_now(),
         "settings": {"formats": list(files), "max_tenants_concurrency": args.max_tenants_concurrency,
@@ -215,19 +220,17 @@ def _scan_one(scan_tenant: Any, tenant: Tenant, plan: Any, progress: "Progress")
         return crashed_outcome(tenant, plan, exc)
 
 
-def _previous_records(out: Path, tenants_file: TenantsFile, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Return the manifest records of an earlier run in ``out`` for tenants still in the file."""
+def _previous_manifest(out: Path) -> dict[str, Any]:
+    """Return the manifest of an earlier run in ``out``, or an empty mapping when there is none."""
     from ztscan import tenant_output
 
     if not (out / tenant_output.MANIFEST).exists():
-        return []
+        return {}
     manifest = tenant_output.read_manifest(out)
     if manifest.get("tool", {}).get("version") != __version__:
         log.warning("%s contains reports of ztscan %s; the rollup mixes them with this run's (%s)", out,
                     manifest.get("tool", {}).get("version"), __version__)
-    names = set(tenants_file.names())
-    return [record for record in manifest.get("tenants", ()) if record["name"] in names
-            and (out / record["files"]["json"]).is_file()]
+    return manifest
 
 
 class Progress:

@@ -92,13 +92,28 @@ def _schema() -> dict[str, Any]:
     return json.loads(mappings_path("schemas", "rules.schema.json").read_text(encoding="utf-8"))
 
 
+#: Largest YAML configuration file (suppressions, catalogues, tenants) read, in characters:
+#: about 25,000 suppression entries. PyYAML's pure-Python parser is slow (a 7 MB suppression
+#: file took 46 s on a 2-core test machine), so a much larger file would stall the run.
+MAX_YAML_CHARS = 2_000_000
+
+
 def read_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """Parse YAML safely, naming the file and line in the error.
 
     ``loader`` may be a subclass of ``yaml.SafeLoader`` that resolves fewer types.
+    Files larger than MAX_YAML_CHARS and documents nested deeper than Python's
+    recursion limit raise ConfigurationError.
     """
+    if len(text) > MAX_YAML_CHARS:
+        raise ConfigurationError(
+            f"{source}: the file has {len(text):,} characters, more than the limit of {MAX_YAML_CHARS:,} "
+            "for a ztscan YAML file; split it or remove unused entries")
     try:
         return yaml.load(text, Loader=loader)
+    except RecursionError:
+        raise ConfigurationError(f"{source}: invalid YAML: the document is nested too deeply; "
+                                 "flatten its lists and mappings") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -153,6 +168,8 @@ def load_rule_catalogue(extra_files: Iterable[Path] = ()) -> RuleCatalogue:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigurationError(f"{path}: cannot read rule catalogue: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigurationError(f"{path}: rule catalogue is not UTF-8 text; save it as UTF-8 YAML") from None
         for meta in parse_rule_catalogue(read_yaml(text, str(path)), str(path)):
             catalogue.add(meta)
     return catalogue

@@ -214,6 +214,9 @@ def _read_toml(text: str, source: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{source}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{source}: invalid TOML: the document is nested too deeply; "
+                                 "flatten its arrays and tables") from None
 
 
 def parse_entries(data: Any, source: str) -> list[SuppressionEntry]:

@@ -111,6 +111,9 @@ def _parse(raw: bytes, path: Path) -> Any:
             return toml.loads(text)
         except toml.TOMLDecodeError as exc:
             raise ConfigurationError(f"{path}: invalid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigurationError(f"{path}: invalid TOML: the document is nested too deeply; "
+                                     "flatten its arrays and tables") from None
     raise ConfigurationError(f"tenants file {path}: unknown file type {suffix or '(none)'!r}; "
                              "name it .yaml, .yml or .toml")
 

@@ -92,7 +92,17 @@ def _build_network_and_compute(session: Any, primary: str, recovery: str) -> Non
     ec2 = session.client("ec2", region_name=primary)
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "clinic-prod"}, {"Key": "ephi", "Value": "true"}])
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=f"{primary}a")["Subnet"]["SubnetId"]
+    ec2.create_tags(Resources=[subnet], Tags=[{"Key": "Name", "Value": "clinic-app-private"}])
+    # A public subnet: its route table sends 0.0.0.0/0 to an internet gateway.
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24", AvailabilityZone=f"{primary}a")["Subnet"]["SubnetId"]
+    ec2.create_tags(Resources=[public], Tags=[{"Key": "Name", "Value": "clinic-public"}])
+    ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    routes = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=routes, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=routes, SubnetId=public)
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
                          LogDestinationType="s3", LogDestination="arn:aws:s3:::clinic-audit-logs")
 
@@ -107,8 +117,9 @@ def _build_network_and_compute(session: Any, primary: str, recovery: str) -> Non
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "ehr-app"},
                                                                   {"Key": "ephi", "Value": "true"}]}],
     )
+    # The bastion sits in the public subnet with a public address, behind the group that opens SSH to the world.
     ec2.run_instances(
-        ImageId="ami-0bastion0demo0001", MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
+        ImageId="ami-0bastion0demo0001", MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=public,
         SecurityGroupIds=[bastion], MetadataOptions={"HttpTokens": "optional", "HttpEndpoint": "enabled"},
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bastion"}]}],
     )
@@ -188,26 +199,51 @@ def _build_storage(session: Any, primary: str, recovery: str) -> None:
 
 
 def _build_databases(session: Any, primary: str) -> None:
+    ec2 = session.client("ec2", region_name=primary)
+    vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault"))
+    groups = {g["GroupName"]: g["GroupId"] for g in ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]}
+    data_subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for cidr, zone in (("10.20.20.0/24", f"{primary}a"), ("10.20.21.0/24", f"{primary}b"))
+    ]
+    billing_group = _security_group(ec2, vpc, "billing-db", [("tcp", 3306, 3306, "0.0.0.0/0")])
+
     rds = session.client("rds", region_name=primary)
+    rds.create_db_subnet_group(DBSubnetGroupName="clinic-data", DBSubnetGroupDescription="clinic data tier",
+                               SubnetIds=data_subnets)
     rds.create_db_instance(
-        DBInstanceIdentifier="ehr-primary", Engine="postgres", DBInstanceClass="db.m6g.large",
+        DBInstanceIdentifier="ehr-primary", Engine="postgres", EngineVersion="16.3", DBInstanceClass="db.m6g.large",
         AllocatedStorage=100, MasterUsername="ehradmin", MasterUserPassword="demo-not-a-secret",
         StorageEncrypted=True, PubliclyAccessible=False, BackupRetentionPeriod=14,
+        DBSubnetGroupName="clinic-data", VpcSecurityGroupIds=[groups["ehr-database"]],
         Tags=[{"Key": "ephi", "Value": "true"}],
     )
+    # A reporting copy someone opened to the internet: public, unencrypted, one day of backups.
     rds.create_db_instance(
         DBInstanceIdentifier="billing-reports", Engine="mysql", DBInstanceClass="db.t3.medium",
         AllocatedStorage=20, MasterUsername="reports", MasterUserPassword="demo-not-a-secret",
         StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=1,
+        DBSubnetGroupName="clinic-data", VpcSecurityGroupIds=[billing_group],
         Tags=[{"Key": "ephi", "Value": "true"}],
+    )
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="ehr-analytics-tls", DBParameterGroupFamily="aurora-postgresql15",
+        Description="require TLS for analytics connections",
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="ehr-analytics-tls",
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
     )
     rds.create_db_cluster(
         DBClusterIdentifier="ehr-analytics", Engine="aurora-postgresql", MasterUsername="analytics",
         MasterUserPassword="demo-not-a-secret", StorageEncrypted=True, BackupRetentionPeriod=7,
+        DBClusterParameterGroupName="ehr-analytics-tls", DBSubnetGroupName="clinic-data",
+        VpcSecurityGroupIds=[groups["ehr-database"]], Tags=[{"Key": "ephi", "Value": "true"}],
     )
     rds.create_db_instance(
         DBInstanceIdentifier="ehr-analytics-1", Engine="aurora-postgresql", DBInstanceClass="db.r6g.large",
-        DBClusterIdentifier="ehr-analytics", PubliclyAccessible=False,
+        DBClusterIdentifier="ehr-analytics", PubliclyAccessible=False, DBSubnetGroupName="clinic-data",
     )
 
 
