@@ -356,8 +356,8 @@ def minimum_calls(counts: dict[str, Any], regions: list[str], bucket_location_in
     * RDS: DescribeDBParameters once per parameter group in use (TLS settings).
     * Tags: no rule reads them, so GetBucketTagging and ELBv2 DescribeTags are
       not in the minimum.
-    * IAM: GenerateCredentialReport twice (one call starts the report, a second
-      one sees it complete), one GetAccountAuthorizationDetails listing for users,
+    * IAM: GenerateCredentialReport twice (the first call starts the report, the
+      second returns its COMPLETE state), one GetAccountAuthorizationDetails listing for users,
       groups and policies together, and ListVirtualMFADevices only when the root
       user has MFA (to tell a hardware device from a virtual one).
     """

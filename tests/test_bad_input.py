@@ -1,7 +1,7 @@
-"""Malformed or hostile inputs are refused with exit status 2, a message naming the input, and no output file.
+"""Malformed or hostile inputs are rejected with exit status 2, a message naming the input, and no output file.
 
 Each case runs the command line with ``--output`` pointing at an existing file
-and ``--export`` at a missing one: after the refusal the first must be
+and ``--export`` at a missing one: after the rejection the first must be
 unchanged, the second absent, and no temporary file may be left behind.
 """
 
@@ -42,7 +42,7 @@ def outputs(workspace: Path) -> list[str]:
     return ["--format", "json", "--output", str(out / "report.json"), "--export", f"sarif:{out / 'report.sarif'}"]
 
 
-def assert_refused(workspace: Path, code: int, err: str, names: str) -> None:
+def assert_rejected(workspace: Path, code: int, err: str, names: str) -> None:
     out = workspace / "out"
     assert code == 2
     assert "Traceback" not in err
@@ -82,11 +82,11 @@ SUPPRESSION_CASES = [
 
 
 @pytest.mark.parametrize(("name", "content"), SUPPRESSION_CASES)
-def test_suppression_file_refused(workspace, name, content):
+def test_suppression_file_rejected(workspace, name, content):
     path = _write(workspace / name, content)
     code, _, err = run_cli("evaluate", str(workspace / "good.snapshot"), "--suppressions", str(path),
                            *outputs(workspace))
-    assert_refused(workspace, code, err, name)
+    assert_rejected(workspace, code, err, name)
 
 
 BASELINE_CASES = [
@@ -100,11 +100,11 @@ BASELINE_CASES = [
 
 
 @pytest.mark.parametrize(("name", "content"), BASELINE_CASES)
-def test_baseline_refused(workspace, name, content):
+def test_baseline_rejected(workspace, name, content):
     path = _write(workspace / name, content)
     code, _, err = run_cli("evaluate", str(workspace / "good.snapshot"), "--baseline", str(path),
                            *outputs(workspace))
-    assert_refused(workspace, code, err, name)
+    assert_rejected(workspace, code, err, name)
 
 
 CATALOGUE_CASES = [
@@ -117,11 +117,11 @@ CATALOGUE_CASES = [
 
 
 @pytest.mark.parametrize(("name", "content"), CATALOGUE_CASES)
-def test_control_catalogue_refused(workspace, name, content):
+def test_control_catalogue_rejected(workspace, name, content):
     path = workspace / name if content is None else _write(workspace / name, content)
     code, _, err = run_cli("evaluate", str(workspace / "good.snapshot"), "--controls", str(path),
                            *outputs(workspace))
-    assert_refused(workspace, code, err, name)
+    assert_rejected(workspace, code, err, name)
 
 
 def _snapshot_of(document: object) -> bytes:
@@ -140,18 +140,18 @@ SNAPSHOT_CASES = [
 
 
 @pytest.mark.parametrize("content", SNAPSHOT_CASES)
-def test_snapshot_refused(workspace, content):
+def test_snapshot_rejected(workspace, content):
     path = _write(workspace / "bad.snapshot", content)
     code, _, err = run_cli("evaluate", str(path), *outputs(workspace))
-    assert_refused(workspace, code, err, "bad.snapshot")
+    assert_rejected(workspace, code, err, "bad.snapshot")
 
 
-def test_tampered_snapshot_refused(workspace):
+def test_tampered_snapshot_rejected(workspace):
     data = json.loads(gzip.decompress((workspace / "good.snapshot").read_bytes()))
     data["payload"]["resources"] = [{"kind": "storage.bucket", "id": "planted"}]
     path = _write(workspace / "bad.snapshot", gzip.compress(json.dumps(data).encode()))
     code, _, err = run_cli("evaluate", str(path), *outputs(workspace))
-    assert_refused(workspace, code, err, "bad.snapshot")
+    assert_rejected(workspace, code, err, "bad.snapshot")
 
 
 OPTION_CASES = [
@@ -166,12 +166,12 @@ OPTION_CASES = [
 
 
 @pytest.mark.parametrize(("arguments", "names"), OPTION_CASES)
-def test_option_value_refused(workspace, arguments, names):
+def test_option_value_rejected(workspace, arguments, names):
     code, _, err = run_cli("evaluate", str(workspace / "good.snapshot"), *outputs(workspace), *arguments)
-    assert_refused(workspace, code, err, names)
+    assert_rejected(workspace, code, err, names)
 
 
-def test_output_directory_missing_refused(workspace):
+def test_output_directory_missing_rejected(workspace):
     target = workspace / "missing-dir" / "report.json"
     code, _, err = run_cli("evaluate", str(workspace / "good.snapshot"), "--format", "json", "--output", str(target))
     assert code == 2
@@ -191,11 +191,18 @@ SCAN_OPTION_CASES = [
 
 
 @pytest.mark.parametrize(("arguments", "names"), SCAN_OPTION_CASES)
-def test_scan_option_refused(workspace, monkeypatch, arguments, names):
+def test_scan_option_rejected(workspace, monkeypatch, arguments, names):
+    from tests.faults.conftest import guard_network
+
+    guard_network(monkeypatch)
     for variable in ("GOOGLE_APPLICATION_CREDENTIALS", "AWS_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     code, _, err = run_cli(*arguments, *outputs(workspace))
-    assert_refused(workspace, code, err, names)
+    assert_rejected(workspace, code, err, names)
 
 
 TENANT_CASES = [
@@ -210,7 +217,7 @@ TENANT_CASES = [
 
 
 @pytest.mark.parametrize(("name", "content"), TENANT_CASES)
-def test_tenants_file_refused(workspace, name, content):
+def test_tenants_file_rejected(workspace, name, content):
     path = _write(workspace / name, content)
     output_dir = workspace / "tenant-reports"
     code, _, err = run_cli("scan", "--tenants", str(path), "--output-dir", str(output_dir))

@@ -93,8 +93,10 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             small_file.write_text(SMALL_TENANTS_YAML, encoding="utf-8")
             full = scan_tenants(tenants_file, directory / "full", "--formats", "table,json,sarif")
             whole = scan_tenants(small_file, directory / "whole")
+            shards = [scan_tenants(small_file, directory / f"shard-{index}", "--shard", f"{index}/2")
+                      for index in (1, 2)]
             yield {"directory": directory, "estate": built, "tenants_file": tenants_file,
-                   "small_file": small_file, "full": full, "whole": whole}
+                   "small_file": small_file, "full": full, "whole": whole, "shards": shards}
 
 
 # -- one run, five tenants ------------------------------------------------------
@@ -235,8 +237,7 @@ def test_missing_key_file_is_tenant_error(estate: dict[str, Any]) -> None:
 def test_merge_equals_unsharded(estate: dict[str, Any]) -> None:
     directory = estate["directory"]
     whole = estate["whole"]
-    shards = [scan_tenants(estate["small_file"], directory / f"shard-{index}", "--shard", f"{index}/2")
-              for index in (1, 2)]
+    shards = estate["shards"]
     names = [sorted(record["name"] for record in shard.manifest()["tenants"]) for shard in shards]
     assert sorted(names[0] + names[1]) == sorted(record["name"] for record in whole.manifest()["tenants"])
     assert not set(names[0]) & set(names[1])
@@ -245,6 +246,19 @@ def test_merge_equals_unsharded(estate: dict[str, Any]) -> None:
     assert code == whole.code
     assert merged.rollup() == whole.rollup()
     assert (directory / "merged" / "rollup.csv").read_text() == (whole.out / "rollup.csv").read_text()
+
+
+def test_rescan_keeps_shard(estate: dict[str, Any], tmp_path: Path) -> None:
+    import shutil
+
+    directory = estate["directory"]
+    copy = tmp_path / "shard-1-rescanned"
+    shutil.copytree(directory / "shard-1", copy)
+    rescan = scan_tenants(estate["small_file"], copy, "--tenant", "broken-secret")
+    assert rescan.manifest()["shard"] == {"index": 1, "count": 2}
+    code, stderr = run_cli("merge", str(copy), str(directory / "shard-2"), "--output-dir", str(tmp_path / "m"))
+    assert code == 3
+    assert "4 tenants" in stderr
 
 
 def test_merge_rejects_duplicate_tenant(estate: dict[str, Any]) -> None:
@@ -356,11 +370,11 @@ def test_crash_in_one_tenant_isolated(tmp_path: Path, monkeypatch: pytest.Monkey
         "  - name: unset-secret\n"
         "    azure: {tenant_id: t, client_id: c, client_secret_env: ZTSCAN_TEST_UNSET_SECRET}\n")
     monkeypatch.delenv("ZTSCAN_TEST_UNSET_SECRET", raising=False)
-    err = io.StringIO()
-    code = main(["scan", "--tenants", str(tenants_file), "--output-dir", str(tmp_path / "out")],
-                out=io.StringIO(), err=err)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["scan", "--tenants", str(tenants_file), "--output-dir", str(tmp_path / "out")], out=out, err=err)
     run = Run(code, tmp_path / "out", err.getvalue())
     assert code == 3
+    assert out.getvalue().startswith("ztscan rollup of 2 tenants")
     assert run.record("bad-endpoint")["status"] == "error"
     assert "ValueError" in run.record("bad-endpoint")["errors"][0]
     assert run.record("unset-secret")["status"] == "error"

@@ -215,6 +215,17 @@ def test_mermaid_structure():
     assert len(re.findall(r"linkStyle \d+ stroke:#cc0000", text)) == 4
 
 
+def test_mermaid_comments_stay_on_comment_lines():
+    text = to_mermaid(build_network_map(clinic_inventory()))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    body = [line.strip() for line in lines[1:]]
+    legend = [line for line in body if line.startswith("%%")]
+    assert len(legend) >= 2
+    for line in body:
+        assert line.startswith(("%%", "n", "subgraph", "end", "classDef", "class", "style", "linkStyle")), line
+
+
 def test_mermaid_escapes_quotes():
     inventory = Inventory(resources=[resource("storage.bucket", "b", 'a "quoted" <b>|name', public=True)])
     text = to_mermaid(build_network_map(inventory))

@@ -82,12 +82,13 @@ def test_tenants_worst_first() -> None:
     assert rows[0]["errors"] == ["sts:AssumeRole failed: AccessDenied"]
 
 
-def test_gaps_by_severity_then_spread() -> None:
+def test_gaps_failing_before_errors() -> None:
     gaps = build_rollup(tenants())["gaps"]
-    assert [gap["rule_id"] for gap in gaps] == ["ZT-NET-001", "ZT-IAM-002", "ZT-BAK-002"]
+    assert [gap["rule_id"] for gap in gaps] == ["ZT-NET-001", "ZT-BAK-002", "ZT-IAM-002"]
     assert gaps[0]["tenants_failing"] == ["bravo"]
     assert gaps[0]["tenants_error"] == ["charlie"]
-    assert gaps[2]["tenants_failing"] == ["alpha", "bravo"]
+    assert gaps[1]["tenants_failing"] == ["alpha", "bravo"]
+    assert gaps[2]["tenants_failing"] == []
 
 
 def test_muted_gap_still_counts() -> None:

@@ -290,3 +290,28 @@ def test_gcp_static_token_canary(gcp_canary, caplog):
              "snapshot": canonical_payload(inventory_payload(inventory, "gcp")).decode()}
     assert_no_canary((GCP_TOKEN,), texts)
     assert report.incomplete
+
+
+# -- a tenants file that references the secret's environment variable -------------------
+
+
+def test_tenants_file_secret_canaries(azure_canary, tmp_path, capsys):
+    import yaml
+
+    azure_canary.echo = True
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(yaml.safe_dump({"tenants": [{"name": "clinic-north", "azure": {
+        "tenant_id": TENANT, "client_id": "11111111-2222-3333-4444-555555555555",
+        "client_secret_env": AZURE_SECRET_VARIABLE, "subscriptions": [AZURE_SUBSCRIPTIONS[0]],
+        "arm_endpoint": azure_canary.url, "graph_endpoint": azure_canary.url,
+        "authority_host": azure_canary.url, "ca_bundle": azure_canary.ca_path, "max_retries": 0}}]}),
+        encoding="utf-8")
+    output_dir = tmp_path / "reports"
+    code, out, err = run_cli("-vv", "scan", "--tenants", str(tenants), "--output-dir", str(output_dir),
+                             "--formats", ",".join(FORMATS))
+    captured = capsys.readouterr()
+    files = written_text(output_dir)
+    assert len(files) >= len(FORMATS), err
+    assert_no_canary((AZURE_SECRET, AZURE_TOKEN), {"stdout": out, "stderr": err, "process stdout": captured.out,
+                                                    "process stderr": captured.err, **files})
+    assert code == 3

@@ -23,8 +23,9 @@ exit codes:
   0  the scan is complete and found no gap at or above --fail-on
   1  at least one gap (FAIL) at or above --fail-on
   2  usage or configuration error (bad option, unreadable input, missing credentials)
-  3  the scan is incomplete: some data could not be collected or a rule crashed
-     (takes precedence over 1 unless --allow-incomplete is given)
+  3  the scan is incomplete: a rule could not be evaluated somewhere (ERROR findings)
+     because its data could not be collected or it crashed (takes precedence over 1
+     unless --allow-incomplete is given)
 """
 
 

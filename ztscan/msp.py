@@ -161,6 +161,7 @@ def run_tenants(args: argparse.Namespace, app: App) -> int:
     tenant_output.write_manifest(out, manifest)
     entries = tenant_output.load_tenant_entries(out, manifest)
     tenant_output.write_rollup(out, entries)
+    app.out.write((out / tenant_output.ROLLUP_FILES["table"]).read_text(encoding="utf-8"))
 
     scanned = [entry for entry in entries if entry["name"] in {record["name"] for record in records}]
     code = tenant_output.exit_code(scanned, fail_on, args.tenants_allow_incomplete)

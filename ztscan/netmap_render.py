@@ -170,7 +170,8 @@ def to_mermaid(graph: NetworkMap) -> str:
     """Return the map as a Mermaid flowchart, networks and subnets drawn as subgraphs."""
     ids = {node_id: f"n{index}" for index, node_id in enumerate(graph.nodes)}
     in_network, in_subnet, top = _placement(graph)
-    out = ["flowchart LR", f"  %% {LEGEND}"]
+    # A Mermaid comment ends at the line break, so every legend line gets its own %% marker.
+    out = ["flowchart LR", *(f"  %% {line}" for line in LEGEND.splitlines())]
 
     def declare(node: Node, indent: str) -> str:
         text = _mermaid_text("\n".join(node_lines(node)))

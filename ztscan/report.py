@@ -73,6 +73,18 @@ class Report:
         counts = Counter(finding.severity.value for finding in self.findings if finding.status in wanted)
         return {severity.value: counts.get(severity.value, 0) for severity in Severity}
 
+    def coverage(self) -> dict[str, dict[str, int]]:
+        """Finding counts per rule and status, with every evaluated rule present (zero counts included)."""
+        counts: dict[str, Counter[str]] = {rule_id: Counter() for rule_id in self.rules}
+        for finding in self.findings:
+            counts.setdefault(finding.rule_id, Counter())[finding.status.value] += 1
+        return {rule_id: {status.value: tally.get(status.value, 0) for status in Status}
+                for rule_id, tally in sorted(counts.items())}
+
+    def rules_without_findings(self) -> list[str]:
+        """Rules that ran but found no resource of their kind, so they checked nothing."""
+        return [rule_id for rule_id, tally in self.coverage().items() if not any(tally.values())]
+
     def skipped_scopes(self) -> list[ScopeRecord]:
         return [record for record in self.scopes if record.state is ScopeState.SKIPPED]
 
@@ -104,6 +116,10 @@ class Report:
                 "status": self.status_counts(),
                 "fail_by_severity": self.severity_counts(),
                 "resources": self.resource_counts,
+            },
+            "coverage": {
+                "rules": self.coverage(),
+                "rules_without_findings": self.rules_without_findings(),
             },
             "scopes": [record.to_dict() for record in self.scopes],
             "collection_errors": [error.to_dict() for error in self.errors],

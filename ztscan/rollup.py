@@ -6,7 +6,8 @@ scan and one rebuilt by ``ztscan merge`` from shard directories are identical.
 
 Ordering puts the worst gaps first. Tenants are sorted by status (error,
 incomplete, complete), then by failing findings of the highest severity. Rules
-are sorted by severity, then by the number of tenants failing them. Controls
+that fail in some tenant come before rules that only errored, and each group
+is sorted by severity, then by the number of tenants failing them. Controls
 are sorted by the number of tenants failing, then incomplete. Controls of a proposed catalogue (the 2025 HIPAA Security
 Rule NPRM) carry ``proposed: true`` and the label PROPOSED, never mixed with
 the rule in force.
@@ -67,7 +68,11 @@ def _tenant_rows(tenants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _rule_gaps(tenants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Return every rule that fails or errors in at least one tenant, most severe and widespread first."""
+    """Return every rule that fails or errors in at least one tenant.
+
+    Rules that fail somewhere come first, most severe and widespread first; rules
+    that only could not be evaluated (ERROR) follow in the same order.
+    """
     failing: dict[str, set[str]] = defaultdict(set)
     erroring: dict[str, set[str]] = defaultdict(set)
     resources: dict[str, int] = defaultdict(int)
@@ -93,8 +98,9 @@ def _rule_gaps(tenants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "tenants_error": sorted(erroring.get(rule_id, set()) - failing.get(rule_id, set())),
             "resources_failing": resources.get(rule_id, 0),
         })
-    rows.sort(key=lambda row: (-SEVERITY_RANK.get(row["severity"], 0), -len(row["tenants_failing"]),
-                               -row["resources_failing"], -len(row["tenants_error"]), row["rule_id"]))
+    rows.sort(key=lambda row: (not row["tenants_failing"], -SEVERITY_RANK.get(row["severity"], 0),
+                               -len(row["tenants_failing"]), -row["resources_failing"], -len(row["tenants_error"]),
+                               row["rule_id"]))
     return rows
 
 
@@ -217,9 +223,10 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
 
 
 def _catalogue_title(catalogue: Mapping[str, Any]) -> str:
+    unit = "pillar" if any(control.get("type") == "pillar" for control in catalogue["controls"]) else "control"
     if catalogue.get("proposed"):
-        return f"{catalogue['title']}: PROPOSED, NOT IN FORCE (tenants per control)"
-    return f"{catalogue['title']}: {catalogue.get('status') or 'published'} (tenants per control)"
+        return f"{catalogue['title']}: PROPOSED, NOT IN FORCE (tenants per {unit})"
+    return f"{catalogue['title']}: {catalogue.get('status') or 'published'} (tenants per {unit})"
 
 
 def _row(cells: Iterable[Any]) -> str:

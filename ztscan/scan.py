@@ -69,7 +69,8 @@ def evaluate_inventory(app: App, inventory: Inventory, rules: Sequence[Rule],
     severities = {rule.id: app.catalogue[rule.id].severity for rule in rules}
     findings = evaluate(inventory, rules, severities, strict=strict)
     used = {rule.id: app.catalogue[rule.id] for rule in rules}
-    run_metadata = {"rules_evaluated": len(rules), **inventory.metadata, **(metadata or {})}
+    run_metadata = {"rules_evaluated": len(rules), "rules_installed": len(app.rules),
+                    **inventory.metadata, **(metadata or {})}
     return build_report(inventory, findings, used, run_metadata)
 
 

@@ -263,6 +263,10 @@ def _organization_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Targ
     for account in sorted(missing):
         # A listed account that the organization does not contain (or that is not active) is not silently dropped.
         targets.append(Target("aws", account, {}, extra={"missing_from_organization": True}))
+    if not targets:
+        raise TargetFailed(scope, "organizations", "ListAccounts", "NoAccountSelected",
+                           f"organization.accounts and exclude_accounts leave none of the organization's "
+                           f"{len(accounts)} active accounts to scan")
     log.info("tenant %s: organization lists %d active accounts, %d selected", tenant.name, len(accounts),
              len(targets))
     return targets

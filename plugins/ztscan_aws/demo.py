@@ -16,6 +16,9 @@ from typing import Any, Iterator
 #: Regions of the simulated account: the clinic's primary region and its disaster-recovery region.
 DEMO_REGIONS = ("us-east-1", "us-west-2")
 
+#: Seed for moto's identifier generator, so the simulated account is the same on every run.
+DEMO_SEED = 20250106
+
 _FAKE_CREDENTIALS = {"aws_access_key_id": "AKIADEMODEMODEMO0000", "aws_secret_access_key": "demo-not-a-secret"}
 
 
@@ -35,6 +38,7 @@ def simulated_clinic() -> Iterator[dict[str, Any]]:
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
     try:
         with mock_aws():
+            _seed_identifiers()
             session = boto3.Session(region_name=DEMO_REGIONS[0], **_FAKE_CREDENTIALS)
             _build(session)
             yield {"session": session, "regions": list(DEMO_REGIONS), "profile": None, "simulated": True}
@@ -44,6 +48,20 @@ def simulated_clinic() -> Iterator[dict[str, Any]]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _seed_identifiers() -> None:
+    """Make moto's generated ids (vpc-..., sg-..., key ids) the same on every run.
+
+    With stable ids, two demo reports can be compared with ``ztscan diff`` or ``--baseline``.
+    The seed function is moto's own (moto 5.x, ``moto.moto_api._internal.mock_random``); with
+    another moto layout the ids stay random and only that comparison suffers.
+    """
+    try:
+        from moto.moto_api._internal import mock_random
+    except ImportError:
+        return
+    mock_random.seed(DEMO_SEED)
 
 
 def _build(session: Any) -> None:

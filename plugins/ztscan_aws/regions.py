@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -45,8 +46,10 @@ def plan_regions(target: Target, requested: Sequence[str] | None) -> RegionPlan:
     status = {r["RegionName"]: r.get("OptInStatus", "opt-in-not-required") for r in regions}
     unknown = [name for name in requested if name not in status]
     if unknown:
+        close = sorted({match for name in unknown for match in difflib.get_close_matches(name, status, n=2)})
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise ConfigurationError(
-            f"--regions: unknown AWS region {', '.join(repr(n) for n in unknown)}; "
+            f"--regions: unknown AWS region {', '.join(repr(n) for n in unknown)}; {hint}"
             f"valid regions are: {', '.join(sorted(status))}"
         )
     candidates = requested or sorted(status)

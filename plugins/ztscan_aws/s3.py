@@ -55,12 +55,25 @@ def denies_plain_http(policy: dict[str, Any]) -> bool:
     return False
 
 
-def minimum_tls_version(policy: dict[str, Any]) -> str | None:
-    """Return the version below which a Deny on s3:TlsVersion rejects requests, or None when there is none."""
-    versions = []
-    for statement in _deny_statements(policy):
+#: The TLS floor of every AWS API endpoint, S3 included, since June 2023 (AWS Security Blog,
+#: "TLS 1.2 to become the minimum TLS protocol level for all AWS API endpoints", 2022).
+PLATFORM_MINIMUM_TLS = "1.2"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def minimum_tls_version(policy: dict[str, Any] | None) -> str:
+    """Return the lowest TLS version a bucket accepts.
+
+    That is the platform floor, or a higher version below which a Deny on s3:TlsVersion
+    in the bucket policy rejects requests.
+    """
+    versions = [PLATFORM_MINIMUM_TLS]
+    for statement in _deny_statements(policy or {}):
         versions += [str(v) for v in _condition_values(statement, ("NumericLessThan",), "s3:TlsVersion")]
-    return max(versions, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()), default=None)
+    return max(versions, key=_version_key)
 
 
 def encryption_facts(configuration: dict[str, Any] | None) -> dict[str, Any]:
@@ -144,7 +157,7 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
         facts.update(encryption_facts(encryption.get("ServerSideEncryptionConfiguration")))
 
     def no_policy() -> None:
-        facts.update(tls_enforced=False, min_tls_version=None)
+        facts.update(tls_enforced=False, min_tls_version=minimum_tls_version(None))
 
     policy = read("GetBucketPolicy", ("tls_enforced", "min_tls_version"), NoSuchBucketPolicy=no_policy)
     if policy is not None:

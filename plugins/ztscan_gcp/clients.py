@@ -42,11 +42,14 @@ REQUEST_TIMEOUT = 60.0
 
 
 def _is_retryable(exc: BaseException) -> bool:
+    import requests
     from google.api_core import exceptions as api_exceptions
 
     if isinstance(exc, api_exceptions.GoogleAPICallError):
         return exc.code in RETRIED_STATUSES
-    return False
+    # A dropped connection or a request that timed out is transient too; the attempt
+    # budget and the retry deadline still bound it.
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError))
 
 
 @dataclass

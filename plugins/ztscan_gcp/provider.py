@@ -116,6 +116,11 @@ class GcpProvider:
         from ztscan_gcp.credentials import build_credentials, parse_endpoints
 
         started = datetime.now(timezone.utc).isoformat()
+        if not (_comma_list(options.get("projects")) or options.get("organization") or options.get("folder")):
+            # Checked before the credential is built: application default credentials probe
+            # the metadata server, which a usage mistake should not wait for.
+            raise ConfigurationError("no GCP target given; pass --projects ID[,ID...], --organization ORG_ID "
+                                     "or --folder FOLDER_ID")
         endpoints = parse_endpoints(options.get("endpoint"))
         credentials, source = build_credentials(options, endpoints)
         retry_policy = options.get("retry") or RetryPolicy()

@@ -76,7 +76,7 @@ def test_azure_transient_faults_same_findings(azure_scanned):
 
 def test_gcp_transient_faults_same_findings(gcp_scanned):
     gcp, clean = gcp_scanned
-    gcp.plan = _random(3, 0.2, (faults.SERVER_ERROR, faults.UNAVAILABLE), GCP_ABSORBED)
+    gcp.plan = _random(3, 0.2, TRANSIENT, GCP_ABSORBED)
     _, faulty = scan("gcp", gcp_options(gcp))
     assert sum(gcp.plan.injected.values()) >= 5
     assert finding_set(faulty.findings) == finding_set(clean.findings)

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     tenant_output.write_manifest(out, manifest)
     entries = tenant_output.load_tenant_entries(out, manifest)
     tenant_output.write_rollup(out, entries, first["tool"]["version"])
+    app.out.write((out / tenant_output.ROLLUP_FILES["table"]).read_text(encoding="utf-8"))
     fail_on = None if args.fail_on == "none" else Severity(args.fail_on)
     code = tenant_output.exit_code(entries, fail_on, args.allow_incomplete)
     app.err.write(tenant_output.summary_line(entries, code) + f"; merged into {out}\n")

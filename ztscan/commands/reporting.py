@@ -11,12 +11,11 @@ import argparse
 import datetime
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ztscan.app import App
 from ztscan.model import Severity
-from ztscan.output import write_atomic
+from ztscan.output import check_output_path, write_atomic
 from ztscan.provider import ConfigurationError
 from ztscan.report import ExitCode, Report
 from ztscan.reporters.base import Reporter
@@ -48,8 +47,9 @@ def add_report_arguments(parser: argparse.ArgumentParser, app: App, fail_on_defa
                        help="YAML or TOML file of suppressions, each with a reason, an owner and an expiry date")
     group.add_argument("--rules", metavar="PATTERNS",
                        help="comma-separated rule ids or names to run, globs allowed (default: all rules)")
-    group.add_argument("--framework", default="all", choices=("hipaa", "nprm", "zero-trust", "all"),
-                       help="which control catalogue leads the summary (default: all)")
+    group.add_argument("--framework", default="all", metavar="ID",
+                       help="which control catalogue leads the summary: hipaa, nprm, zero-trust, the id of a "
+                       "catalogue given with --controls, or all (default: all)")
     group.add_argument("--controls", metavar="FILE", action="append", default=[],
                        help="an extra control catalogue of your own, in the documented format; repeatable")
     group.add_argument("--strict", action="store_true",
@@ -92,7 +92,7 @@ def prepare(app: App, args: argparse.Namespace) -> Prepared:
     prepared = Prepared(reporter=app.reporter(args.format), exports=parse_exports(args.export, app))
     for path in [args.output, getattr(args, "save_inventory", None), *(path for _, path in prepared.exports)]:
         if path:
-            check_writable(path)
+            check_output_path(path)
     app.select_rules(rule_patterns(args))
     if args.suppressions:
         from ztscan.suppressions import load_suppressions
@@ -102,14 +102,10 @@ def prepare(app: App, args: argparse.Namespace) -> Prepared:
         from ztscan.baseline import load_baseline
 
         prepared.baseline = load_baseline(args.baseline)
-    _load_catalogues(app, args)
+    from ztscan.controls import select_catalogues
+
+    select_catalogues(_load_catalogues(app, args), args.framework)
     return prepared
-
-
-def check_writable(path: str) -> None:
-    directory = Path(path).parent
-    if not directory.is_dir():
-        raise ConfigurationError(f"cannot write {path}: directory {directory} does not exist; create it first")
 
 
 def finish(app: App, report: Report, args: argparse.Namespace, prepared: Prepared | None = None) -> int:

@@ -67,8 +67,19 @@ class TableReporter:
         lines = [
             f"ztscan {report.tool_version} report for {target}",
             f"Scopes: {scanned} scanned, {skipped} skipped, {failed} failed. "
-            f"Started {report.started_at or '?'}, finished {report.finished_at or '?'}.",
+            f"Started {_time(report.started_at)}, finished {_time(report.finished_at)}.",
             f"Scan {state}.",
+        ]
+        evaluated = report.metadata.get("rules_evaluated", len(report.rules))
+        installed = report.metadata.get("rules_installed", evaluated)
+        rules_line = f"Rules: {evaluated} evaluated"
+        if installed != evaluated:
+            rules_line += f" of {installed} installed (--rules selected a subset; the others were not checked)"
+        idle = report.rules_without_findings()
+        if idle:
+            rules_line += (f"; {len(idle)} found nothing of their kind to check, listed at the end")
+        lines += [
+            rules_line + ".",
             f"Findings: {counts['FAIL']} FAIL, {counts['ERROR']} ERROR, {counts['PASS']} PASS, "
             f"{counts['NOT_APPLICABLE']} NOT_APPLICABLE, {counts['MUTED']} MUTED "
             f"over {sum(report.resource_counts.values())} resources.",
@@ -103,6 +114,7 @@ class TableReporter:
         if not report.matrix:
             return ""
         framework = report.metadata.get("framework", "all")
+        attention = {f.rule_id for f in report.findings if f.effective_status in (Status.FAIL, Status.ERROR)}
         blocks = []
         for catalogue_id, catalogue in _matrix_catalogues(report.matrix, framework):
             controls = catalogue.get("controls", [])
@@ -114,12 +126,12 @@ class TableReporter:
             failing = [control for control in controls if control.get("status") in ("FAIL", "INCOMPLETE")]
             rows = [
                 [control.get("id", ""), control.get("name", ""), control.get("status", ""),
-                 ", ".join(control.get("rules", []))]
+                 ", ".join(rule_id for rule_id in control.get("rules", []) if rule_id in attention)]
                 for control in failing
             ]
             block = f"Controls: {title}: {summary}"
             if rows:
-                block += "\n" + tabulate(rows, headers=["Control", "Name", "Status", "Rules"],
+                block += "\n" + tabulate(rows, headers=["Control", "Name", "Status", "Rules with FAIL or ERROR"],
                                          maxcolwidths=[None, 40, None, 48])
             blocks.append(block)
         return "\n\n".join(blocks)
@@ -143,15 +155,14 @@ class TableReporter:
             head = f"[{findings[0].severity.value.upper()}] {rule_id} {title}"
             lines = [head]
             if meta is not None:
+                lines.append(_wrap(f"Why: {_first_sentence(meta.rationale)}"))
                 mapping = f"  HIPAA {', '.join(meta.hipaa)}"
                 if meta.nprm:
                     mapping += f"; proposed 2025 rule (not final): {', '.join(meta.nprm)}"
                 lines.append(mapping)
                 providers = sorted({finding.scope.provider for finding in findings})
                 for provider in providers:
-                    fix = meta.remediation_for(provider)
-                    lines.append(textwrap.fill(f"Fix ({provider}): {fix}", width=100,
-                                               initial_indent="  ", subsequent_indent="    "))
+                    lines.append(_wrap(f"Fix ({provider}): {meta.remediation_for(provider)}"))
             rows = [
                 [finding.status.value, _resource_label(finding), finding.scope.region, finding.message]
                 for finding in sorted(findings, key=lambda f: (f.status.value, f.scope, f.resource_id))
@@ -178,18 +189,59 @@ class TableReporter:
         muted = report.by_status(Status.MUTED)
         if muted:
             lines.append(f"Muted by suppressions: {len(muted)} findings (not counted as PASS).")
+        idle = report.rules_without_findings()
+        if idle:
+            lines.append(_wrap("Rules that found nothing of their kind to check (no verdict): "
+                               + ", ".join(f"{rule_id} ({report.rules[rule_id].title})" if rule_id in report.rules
+                                           else rule_id for rule_id in idle), indent=""))
+        lines.extend(self._baseline(report))
         return "\n".join(lines)
 
+    def _baseline(self, report: Report) -> list[str]:
+        if not report.baseline:
+            return []
+        counts = report.baseline.get("counts", {})
+        summary = ", ".join(f"{counts.get(key, 0)} {key}" for key in ("new", "fixed", "unchanged", "unverified"))
+        lines = [f"Compared with baseline {report.baseline.get('source', '')}: {summary}. "
+                 "Only new gaps count for --fail-on."]
+        for item in report.baseline.get("new", [])[:50]:
+            lines.append(f"  new: {item.get('rule_id', '')} {item.get('resource_name') or item.get('resource_id', '')}"
+                         f" ({item.get('region', '')})")
+        return lines
+
     def _footer(self, report: Report) -> str:
+        hipaa = report.matrix.get("hipaa") if isinstance(report.matrix, dict) else None
         manual = 0
-        for catalogue in report.matrix.values() if isinstance(report.matrix, dict) else ():
-            if isinstance(catalogue, dict):
-                manual += sum(1 for control in catalogue.get("controls", []) if control.get("status") == "MANUAL")
+        if isinstance(hipaa, dict):
+            manual = sum(1 for control in hipaa.get("controls", []) if control.get("status") == "MANUAL")
         text = ("A clean scan covers only what cloud configuration can show. Administrative safeguards such as "
                 "risk analysis, training, contracts and sanction policy need organisational evidence")
         if manual:
-            text += f" ({manual} controls are listed as MANUAL in the control matrix)"
+            text += f" ({manual} HIPAA Security Rule controls are listed as MANUAL in the control matrix)"
         return textwrap.fill(text + ".", width=100)
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    """Wrap at spaces only, so that CLI commands with hyphenated options stay copyable."""
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def _time(value: str) -> str:
+    """Show an ISO time to the second, without fractions."""
+    if not value:
+        return "?"
+    head, dot, rest = value.partition(".")
+    if not dot:
+        return value
+    offset = rest.lstrip("0123456789")
+    return head + offset
 
 
 def _label(status: Status) -> str:

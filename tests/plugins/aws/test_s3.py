@@ -38,7 +38,19 @@ def test_tls_policy_detection(policy, expected):
 
 
 def test_tls_version_from_policy():
-    policy = _deny({"NumericLessThan": {"s3:TlsVersion": "1.2"}})
+    policy = _deny({"NumericLessThan": {"s3:TlsVersion": "1.3"}})
+    assert minimum_tls_version(policy) == "1.3"
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        pytest.param(None, id="no-policy"),
+        pytest.param(_deny({"Bool": {"aws:SecureTransport": "false"}}), id="policy-without-version"),
+        pytest.param(_deny({"NumericLessThan": {"s3:TlsVersion": "1.0"}}), id="policy-below-floor"),
+    ],
+)
+def test_tls_version_platform_floor(policy):
     assert minimum_tls_version(policy) == "1.2"
 
 
