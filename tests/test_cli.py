@@ -178,6 +178,12 @@ class TestScanAgainstMoto:
         scanned = {s["scope"]["region"] for s in report["scopes"] if s["state"] == "scanned"}
         assert scanned - {"global"} == {"eu-west-1"}
 
+    def test_option_before_provider_is_rejected(self):
+        code, _, err = run("scan", "--fail-on", "high", "aws", "--regions", "eu-west-1")
+        assert code == 2
+        assert "--fail-on" in err
+        assert "after the provider" in err
+
     def test_unknown_region_is_usage_error(self):
         code, _, err = run("scan", "aws", "--regions", "xx-nowhere-1")
         assert code == 2

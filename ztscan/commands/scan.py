@@ -12,7 +12,8 @@ from ztscan.scan import ScanSettings, run_scan
 #: Options that belong to the scan itself, not to the provider's collect().
 SCAN_OPTIONS = ("timeout", "max_workers", "save_inventory")
 #: Options of the scan parser itself, used only without a provider (tenants mode); see ztscan.msp.
-TENANT_OPTIONS = ("tenants", "tenant", "shard", "output_dir", "formats")
+TENANT_OPTIONS = ("tenants", "tenant", "shard", "output_dir", "formats", "max_tenants_concurrency",
+                  "max_api_concurrency", "tenant_timeout", "tenants_fail_on", "tenants_allow_incomplete")
 
 
 def register(subparsers: argparse._SubParsersAction, app: App) -> None:
@@ -25,7 +26,11 @@ def register(subparsers: argparse._SubParsersAction, app: App) -> None:
     from ztscan import msp
 
     msp.add_tenant_arguments(parser, app)
-    parser.set_defaults(handler=msp.run_tenants)
+    # Options placed before the provider name land in tenant-mode dests; remember their defaults
+    # so that provider mode can reject them instead of silently ignoring them.
+    tenant_actions = [(action.dest, action.default, action.option_strings[0])
+                      for action in parser._actions if action.dest in TENANT_OPTIONS and action.option_strings]
+    parser.set_defaults(handler=msp.run_tenants, tenant_defaults=tenant_actions)
     providers = parser.add_subparsers(dest="provider", metavar="PROVIDER")
     for name, provider in sorted(app.providers.items()):
         sub = providers.add_parser(name, help=provider.description, description=provider.description)
@@ -71,6 +76,12 @@ def run(args: argparse.Namespace, app: App) -> int:
     if getattr(args, "tenants", None):
         raise ConfigurationError("--tenants scans the clouds listed in the tenants file; "
                                  "give it without a provider: ztscan scan --tenants FILE")
+    misplaced = [flag for dest, default, flag in getattr(args, "tenant_defaults", [])
+                 if getattr(args, dest, default) != default]
+    if misplaced:
+        raise ConfigurationError(
+            f"{', '.join(misplaced)} given before the provider name applies to tenant mode only; "
+            f"put scan options after the provider, for example: ztscan scan {args.provider} {misplaced[0]} ...")
     provider = app.provider(args.provider)
     prepared = reporting.prepare(app, args)
     settings = ScanSettings(rule_patterns=reporting.rule_patterns(args), timeout=args.timeout,
@@ -92,5 +103,6 @@ def provider_options(args: argparse.Namespace) -> dict:
     """Return the parsed options a provider's collect() receives: its own plus nothing of the report's."""
     report_options = {"format", "output", "export", "fail_on", "allow_incomplete", "baseline", "suppressions",
                       "rules", "framework", "controls", "strict", "handler", "command", "provider", "verbose",
+                      "tenant_defaults",
                       *SCAN_OPTIONS, *TENANT_OPTIONS}
     return {key: value for key, value in vars(args).items() if key not in report_options}
