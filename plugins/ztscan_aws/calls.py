@@ -49,6 +49,8 @@ class Collection:
         self.identity = identity
         self.inventory = inventory
         self._lock = threading.Lock()
+        #: Listings that several collectors read, loaded once per key (see :meth:`shared`).
+        self._shared: dict[tuple[str, ...], _Shared] = {}
         #: Bounds concurrent API requests across the collector pool and the detail pool together.
         self.requests = threading.BoundedSemaphore(max(1, context.max_workers))
         self.detail_pool = ThreadPoolExecutor(max_workers=max(1, context.max_workers), thread_name_prefix="ztscan-aws-detail")
@@ -66,8 +68,50 @@ class Collection:
     def target(self, region: str) -> "Target":
         return Target(self, region)
 
+    def shared(self, key: tuple[str, ...], load: Callable[[], T]) -> T:
+        """Return ``load()``, run once per ``key`` for the whole collection run.
+
+        Collectors that need the same listing (flow logs for networks and subnets,
+        KMS aliases for keys and volumes, tags per region) share one request this
+        way. Concurrent callers of one key wait for the first caller. An ApiFailure
+        from ``load`` is kept and raised to every caller, so that each records it
+        for its own kind.
+        """
+        with self._lock:
+            entry = self._shared.get(key)
+            if entry is None:
+                entry = self._shared[key] = _Shared()
+        with entry.lock:
+            if not entry.done:
+                try:
+                    entry.value = load()
+                except ApiFailure as failure:
+                    entry.failure = failure
+                entry.done = True
+        if entry.failure is not None:
+            raise entry.failure
+        return entry.value
+
+    def first(self, key: tuple[str, ...]) -> bool:
+        """Return True for the first caller with ``key`` only; used to record a shared failure once."""
+        with self._lock:
+            if key in self._shared:
+                return False
+            self._shared[key] = _Shared()
+            return True
+
     def close(self) -> None:
         self.detail_pool.shutdown(wait=True)
+
+
+class _Shared:
+    """One memoized listing of :meth:`Collection.shared`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+        self.failure: ApiFailure | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +168,28 @@ class Target:
                 if page is None:
                     return items
                 items.extend(page.get(result_key, []))
+
+    def paginate_keys(self, service: str, operation: str, result_keys: Sequence[str],
+                      **params: Any) -> dict[str, list[Any]]:
+        """Like :meth:`paginate`, for operations whose pages carry several lists: return each key's items."""
+        from botocore import xform_name
+
+        paginator = self.client(service).get_paginator(xform_name(operation))
+        items: dict[str, list[Any]] = {key: [] for key in result_keys}
+        with self._translated(service, operation):
+            pages = iter(paginator.paginate(**params))
+            while True:
+                self._check_deadline(service, operation)
+                with self.collection.requests:
+                    page = next(pages, None)
+                if page is None:
+                    return items
+                for key in result_keys:
+                    items[key].extend(page.get(key, []))
+
+    def shared(self, name: str, load: Callable[[], T]) -> T:
+        """Return ``load()`` run once per ``name`` and region for the whole collection (see Collection.shared)."""
+        return self.collection.shared((name, self.region), load)
 
     def record(self, failure: ApiFailure, kind: str, facts: Sequence[str] = (), resource_id: str | None = None) -> None:
         """Record a failed call as the CollectionError for ``kind`` (and ``facts`` of ``resource_id``)."""

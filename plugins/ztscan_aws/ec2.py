@@ -24,8 +24,7 @@ def collect_networks(target: Target) -> None:
         return
     flow_logged: set[str] | None
     try:
-        flow_logs = target.paginate("ec2", "DescribeFlowLogs", "FlowLogs")
-        flow_logged = {f["ResourceId"] for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
+        flow_logged = flow_logged_ids(target)
     except ApiFailure as failure:
         target.record(failure, NETWORK, ("flow_logs_enabled",))
         flow_logged = None
@@ -53,6 +52,20 @@ def collect_networks(target: Target) -> None:
             facts["peerings"] = sorted(peerings.get(vpc_id, []))
         tags = _tags(vpc)
         target.add(NETWORK, target.arn("ec2", f"vpc/{vpc_id}"), tags.get("Name", vpc_id), facts, tags)
+
+
+def flow_logged_ids(target: Target) -> set[str]:
+    """Return the ids of the VPCs and subnets with an active flow log; listed once per region for both collectors."""
+    def load() -> set[str]:
+        flow_logs = target.paginate("ec2", "DescribeFlowLogs", "FlowLogs")
+        return {f["ResourceId"] for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
+
+    return target.shared("flow-logs", load)
+
+
+def region_aliases(target: Target) -> list[dict[str, Any]]:
+    """Return the region's KMS aliases; listed once per region for the key and the volume collectors."""
+    return target.shared("kms-aliases", lambda: target.paginate("kms", "ListAliases", "Aliases"))
 
 
 def collect_instances(target: Target) -> None:
@@ -126,7 +139,7 @@ def collect_volumes(target: Target) -> None:
 def _provider_key_ids(target: Target, kind: str) -> set[str] | None:
     """Return the ids of the AWS-managed keys (aliases alias/aws/*) in the region, or None when unreadable."""
     try:
-        aliases = target.paginate("kms", "ListAliases", "Aliases")
+        aliases = region_aliases(target)
     except ApiFailure as failure:
         target.record(failure, kind, ("key_type",))
         return None

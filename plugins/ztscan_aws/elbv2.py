@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ztscan_aws.calls import ApiFailure, Target
+from ztscan_aws.tags import region_tags, tags_of
 
 LOAD_BALANCER = "network.load_balancer"
 
@@ -20,39 +21,15 @@ def redirects_to_https(listener: dict[str, Any]) -> bool:
     return False
 
 
-#: DescribeTags accepts at most 20 load balancer ARNs per request.
-TAG_BATCH = 20
-
-
 def collect_load_balancers(target: Target) -> None:
     try:
         balancers = target.paginate("elbv2", "DescribeLoadBalancers", "LoadBalancers")
     except ApiFailure as failure:
         target.record(failure, LOAD_BALANCER)
         return
-    tags = _read_tags(target, [b["LoadBalancerArn"] for b in balancers])
-    target.map(lambda balancer: _collect_balancer(target, balancer, tags.get(balancer["LoadBalancerArn"], {})),
+    tags = region_tags(target, LOAD_BALANCER) if balancers else None
+    target.map(lambda balancer: _collect_balancer(target, balancer, tags_of(tags, balancer["LoadBalancerArn"])),
                balancers)
-
-
-def _read_tags(target: Target, arns: list[str]) -> dict[str, dict[str, str]]:
-    """Return the tags of each load balancer, read in batches; a failed batch leaves its balancers untagged.
-
-    Tags are no rule fact: a failure is recorded under the pseudo-fact "tags" so that
-    the report lists it without turning any rule into ERROR.
-    """
-    tags: dict[str, dict[str, str]] = {}
-    for start in range(0, len(arns), TAG_BATCH):
-        batch = arns[start:start + TAG_BATCH]
-        try:
-            descriptions = target.call("elbv2", "DescribeTags", ResourceArns=batch).get("TagDescriptions", [])
-        except ApiFailure as failure:
-            for arn in batch:
-                target.record(failure, LOAD_BALANCER, ("tags",), arn)
-            continue
-        for description in descriptions:
-            tags[description["ResourceArn"]] = {t["Key"]: t.get("Value", "") for t in description.get("Tags", [])}
-    return tags
 
 
 def _collect_balancer(target: Target, balancer: dict[str, Any], tags: dict[str, str]) -> None:

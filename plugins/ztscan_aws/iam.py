@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ztscan_aws.calls import ApiFailure, Target
-from ztscan_aws.iam_admin import ADMIN_FACTS, collect_admin_facts
+from ztscan_aws.iam_admin import ADMIN_FACTS, authorization_details, collect_admin_facts
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +127,16 @@ def collect_users_and_root(target: Target) -> None:
         report = {}
     collect_root(target, report.get(ROOT_ROW))
     try:
-        users = target.paginate("iam", "ListUsers", "Users")
+        details: dict[str, list[Any]] | None = authorization_details(target)
     except ApiFailure as failure:
-        target.record(failure, USER)
+        log.info("GetAccountAuthorizationDetails failed (%s); using ListUsers and per-user policy calls", failure.code)
+        # Recorded for the audit trail of the scan; the fallback calls may still fill every fact.
+        target.record(failure, USER, ADMIN_FACTS)
+        details = None
+    users = _list_users(target, details, report)
+    if users is None:
         return
-    admin = collect_admin_facts(target, [u["UserName"] for u in users])
+    admin = collect_admin_facts(target, [u["UserName"] for u in users], details)
     missing = [u for u in users if u["UserName"] not in report]
     fallback = dict(zip([u["UserName"] for u in missing], target.map(lambda u: _user_facts_by_calls(target, u), missing)))
     for user in users:
@@ -149,9 +154,38 @@ def collect_users_and_root(target: Target) -> None:
         target.add(USER, arn, name, facts)
 
 
+def _list_users(target: Target, details: dict[str, list[Any]] | None,
+                report: dict[str, dict[str, str]]) -> list[dict[str, Any]] | None:
+    """Return the users, from the authorization details when they were read, else from ListUsers.
+
+    The details lack PasswordLastUsed, which only users missing from the
+    credential report need; ListUsers runs once for them. Return None after
+    recording a failed listing that leaves the users unknown.
+    """
+    listed = details["UserDetailList"] if details is not None else None
+    if listed is not None and all(u["UserName"] in report for u in listed):
+        return listed
+    try:
+        return target.paginate("iam", "ListUsers", "Users")
+    except ApiFailure as failure:
+        if listed is None:
+            target.record(failure, USER)
+            return None
+        for user in listed:
+            if user["UserName"] not in report:
+                target.record(failure, USER, ("password_last_used",), user["Arn"])
+        return [dict(u, PasswordLastUsed=_UNKNOWN) for u in listed]
+
+
+#: Marks a PasswordLastUsed that could not be read, so that the fact stays uncollected.
+_UNKNOWN = object()
+
+
 def _user_facts_by_calls(target: Target, user: dict[str, Any]) -> dict[str, Any]:
     name, arn = user["UserName"], user["Arn"]
-    facts: dict[str, Any] = {"password_last_used": iso_time(user.get("PasswordLastUsed"))}
+    facts: dict[str, Any] = {}
+    if user.get("PasswordLastUsed") is not _UNKNOWN:
+        facts["password_last_used"] = iso_time(user.get("PasswordLastUsed"))
     try:
         profile = target.call("iam", "GetLoginProfile", UserName=name)["LoginProfile"]
         facts["console_access"] = True

@@ -85,24 +85,33 @@ class AdminFacts:
         return facts, failures
 
 
-def collect_admin_facts(target: Target, user_names: Iterable[str]) -> AdminFacts:
-    """Compute administrator rights for every user, from authorization details or the fallback calls."""
-    try:
-        details = _authorization_details(target)
-    except ApiFailure as failure:
-        log.info("GetAccountAuthorizationDetails failed (%s); using per-user policy calls", failure.code)
-        # Recorded for the audit trail of the scan; the fallback below may still fill every fact.
-        target.record(failure, USER, ADMIN_FACTS)
+def authorization_details(target: Target) -> dict[str, list[Any]]:
+    """Return every user, group and managed policy with its documents, in one paginated listing.
+
+    Raise ApiFailure when the listing fails.
+    """
+    return target.paginate_keys("iam", "GetAccountAuthorizationDetails", DETAIL_KEYS,
+                                Filter=["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"],
+                                PaginationConfig={"PageSize": DETAILS_PAGE_SIZE})
+
+
+#: The lists GetAccountAuthorizationDetails returns for the filters above.
+DETAIL_KEYS = ("UserDetailList", "GroupDetailList", "Policies")
+#: The largest MaxItems GetAccountAuthorizationDetails accepts.
+DETAILS_PAGE_SIZE = 1000
+
+
+def collect_admin_facts(target: Target, user_names: Iterable[str],
+                        details: dict[str, list[Any]] | None = None) -> AdminFacts:
+    """Compute administrator rights for every user, from authorization details or the fallback calls.
+
+    ``details`` is the result of :func:`authorization_details` when the caller read
+    it already; None means that it was denied (and recorded), so the per-entity
+    calls run instead.
+    """
+    if details is None:
         return _from_listing_calls(target, list(user_names))
     return _from_details(target, details)
-
-
-def _authorization_details(target: Target) -> dict[str, list[Any]]:
-    # One paginated listing per entity type, because the paginator merges pages per result key.
-    filters = {"UserDetailList": ["User"], "GroupDetailList": ["Group"],
-               "Policies": ["LocalManagedPolicy", "AWSManagedPolicy"]}
-    return {key: target.paginate("iam", "GetAccountAuthorizationDetails", key, Filter=entity_filter)
-            for key, entity_filter in filters.items()}
 
 
 def _from_details(target: Target, details: dict[str, list[Any]]) -> AdminFacts:

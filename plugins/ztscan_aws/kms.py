@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ztscan_aws.calls import ApiFailure, Target
+from ztscan_aws.ec2 import region_aliases
 
 KEY = "crypto.key"
 ROTATION_FACTS = ("rotation_supported", "rotation_enabled", "rotation_period_days")
@@ -27,9 +28,11 @@ def collect_keys(target: Target) -> None:
     except ApiFailure as failure:
         target.record(failure, KEY)
         return
+    if not keys:
+        return  # no key to name, so the region's aliases are not listed
     aliases: dict[str, list[str]] = {}
     try:
-        for alias in target.paginate("kms", "ListAliases", "Aliases"):
+        for alias in region_aliases(target):
             if alias.get("TargetKeyId"):
                 aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
     except ApiFailure as failure:

@@ -9,6 +9,7 @@ from ztscan.provider import ApiOperation
 
 _OPERATIONS = {
     "sts": [("GetCallerIdentity", "identify the account (needs no permission)")],
+    "organizations": [("ListAccounts", "member accounts of an AWS Organization (tenants file organization entries)")],
     "ec2": [
         ("DescribeRegions", "list regions and their opt-in status"),
         ("DescribeVpcs", "networks"),
@@ -34,7 +35,7 @@ _OPERATIONS = {
         ("GetCredentialReport", "passwords, MFA and access keys of every user"),
         ("GetAccountSummary", "root MFA and root access keys"),
         ("ListVirtualMFADevices", "whether the root MFA device is hardware"),
-        ("ListUsers", "users"),
+        ("ListUsers", "users, when authorization details are denied or a user is missing from the credential report"),
         ("GetLoginProfile", "console password, when the credential report lacks the user"),
         ("ListMFADevices", "MFA devices, when the credential report lacks the user"),
         ("ListAccessKeys", "access keys, when the credential report lacks the user"),
@@ -57,11 +58,10 @@ _OPERATIONS = {
         ("GetBucketEncryption", "default encryption"),
         ("GetBucketPolicy", "TLS enforcement"),
         ("GetPublicAccessBlock", "bucket public access block"),
-        ("GetBucketPolicyStatus", "whether the bucket policy is public"),
-        ("GetBucketAcl", "public ACL grants"),
+        ("GetBucketPolicyStatus", "whether the bucket policy is public, when a policy exists and no block restricts it"),
+        ("GetBucketAcl", "public ACL grants, when no block ignores them"),
         ("GetBucketVersioning", "versioning"),
         ("GetBucketLogging", "access logging"),
-        ("GetBucketTagging", "bucket tags"),
     ],
     "s3control": [("GetPublicAccessBlock", "account public access block")],
     "rds": [
@@ -85,12 +85,12 @@ _OPERATIONS = {
     "elbv2": [
         ("DescribeLoadBalancers", "load balancers"),
         ("DescribeListeners", "listeners"),
-        ("DescribeTags", "load balancer tags"),
     ],
+    "resourcegroupstaggingapi": [("GetResources", "tags of buckets and load balancers, one listing per region")],
 }
 
 #: IAM action prefixes that differ from the boto3 service name.
-_PERMISSION_PREFIXES = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
+_PERMISSION_PREFIXES = {"elbv2": "elasticloadbalancing", "s3control": "s3", "resourcegroupstaggingapi": "tag"}
 #: Operations whose IAM action name differs from the operation name.
 _PERMISSION_NAMES = {
     ("s3", "GetBucketEncryption"): "GetEncryptionConfiguration",

@@ -60,6 +60,18 @@ class AwsProvider:
 
         return declared_operations()
 
+    def permission_policy(self) -> dict[str, Any]:
+        """Return an IAM policy document that allows exactly the actions a scan uses, all of them reads."""
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "ZtscanReadOnly",
+                "Effect": "Allow",
+                "Action": sorted({operation.permission for operation in self.operations()}),
+                "Resource": "*",
+            }],
+        }
+
     def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:
         """Collect the account reachable with the credentials in ``options``.
 
@@ -77,7 +89,7 @@ class AwsProvider:
         from ztscan_aws.session import caller_identity, open_session
 
         started = _now()
-        session = open_session(options, context.max_workers)
+        session = open_session(options, context.max_workers, context)
         identity = caller_identity(session)
         inventory = Inventory(started_at=started)
         collection = Collection(session, context, identity, inventory)

@@ -7,6 +7,7 @@ import logging
 from typing import Any, Callable
 
 from ztscan_aws.calls import ApiFailure, Target
+from ztscan_aws.tags import region_tags, tags_of
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
     if policy is not None:
         document = json.loads(policy["Policy"])
         facts.update(tls_enforced=denies_plain_http(document), min_tls_version=minimum_tls_version(document))
+    # NoSuchBucketPolicy was answered: no policy, so the policy cannot make the bucket public.
+    policy_absent = policy is None and "tls_enforced" in facts
 
     effective: dict[str, bool] | None = None
     try:
@@ -172,7 +175,7 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
             facts["public_access_blocked"] = all(effective.values())
     except ApiFailure as failure:
         where.record(failure, BUCKET, ("public_access_blocked", "public"), arn)
-    _public_facts(where, name, arn, effective, facts)
+    _public_facts(where, name, arn, effective, policy_absent, facts)
     # S3 has no network default action; VPC endpoint policies are outside this fact.
     facts["network_default_deny"] = None
 
@@ -182,10 +185,8 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
     logging_config = read("GetBucketLogging", ("access_logging",))
     if logging_config is not None:
         facts["access_logging"] = "LoggingEnabled" in logging_config
-    # Tags are no rule fact: a failed read is recorded under the pseudo-fact "tags" and leaves the bucket untagged.
-    tagging = read("GetBucketTagging", ("tags",), NoSuchTagSet=lambda: None)
-    tags = {t["Key"]: t.get("Value", "") for t in (tagging or {}).get("TagSet", [])}
-    where.add(BUCKET, arn, name, facts, tags)
+    # Tags come from the region's tagging listing; a failed listing is recorded once under the pseudo-fact "tags".
+    where.add(BUCKET, arn, name, facts, tags_of(region_tags(where, BUCKET), arn))
 
 
 PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
@@ -193,28 +194,36 @@ PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
 
 
 def _public_facts(where: Target, name: str, arn: str, effective: dict[str, bool] | None,
-                  facts: dict[str, Any]) -> None:
+                  policy_absent: bool, facts: dict[str, Any]) -> None:
     """Set ``public``: the bucket policy or ACL grants access to everyone and no block neutralizes it.
 
-    With the effective public access block unknown, a grant found leaves ``public``
-    uncollected, because a block may neutralize it.
+    A source is read only when it can change the answer: GetBucketPolicyStatus is
+    skipped when the bucket has no policy or an effective RestrictPublicBuckets
+    makes policy grants irrelevant, and GetBucketAcl is skipped when an effective
+    IgnorePublicAcls makes ACL grants irrelevant. With the effective public access
+    block unknown, a grant found leaves ``public`` uncollected, because a block may
+    neutralize it.
     """
-    try:
-        policy_public = bool(where.call("s3", "GetBucketPolicyStatus", Bucket=name)["PolicyStatus"].get("IsPublic"))
-    except ApiFailure as failure:
-        if failure.code != "NoSuchBucketPolicy":
+    restricted = effective is not None and effective["RestrictPublicBuckets"]
+    ignored = effective is not None and effective["IgnorePublicAcls"]
+    policy_public = False
+    if not (policy_absent or restricted):
+        try:
+            status = where.call("s3", "GetBucketPolicyStatus", Bucket=name)
+            policy_public = bool(status["PolicyStatus"].get("IsPublic"))
+        except ApiFailure as failure:
+            if failure.code != "NoSuchBucketPolicy":
+                where.record(failure, BUCKET, ("public",), arn)
+                return
+    acl_public = False
+    if not ignored:
+        try:
+            grants = where.call("s3", "GetBucketAcl", Bucket=name).get("Grants", [])
+        except ApiFailure as failure:
             where.record(failure, BUCKET, ("public",), arn)
             return
-        policy_public = False
-    try:
-        grants = where.call("s3", "GetBucketAcl", Bucket=name).get("Grants", [])
-    except ApiFailure as failure:
-        where.record(failure, BUCKET, ("public",), arn)
+        acl_public = any(g.get("Grantee", {}).get("URI") in PUBLIC_GROUPS for g in grants)
+    if effective is None and (policy_public or acl_public):
         return
-    acl_public = any(g.get("Grantee", {}).get("URI") in PUBLIC_GROUPS for g in grants)
-    if effective is None:
-        if not (policy_public or acl_public):
-            facts["public"] = False
-        return
-    facts["public"] = ((policy_public and not effective["RestrictPublicBuckets"])
-                       or (acl_public and not effective["IgnorePublicAcls"]))
+    # Grants that an effective block neutralizes were not read, or were read as False above.
+    facts["public"] = policy_public or acl_public

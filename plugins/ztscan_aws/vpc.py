@@ -6,6 +6,7 @@ import logging
 from typing import Any, Callable
 
 from ztscan_aws.calls import ApiFailure, Target
+from ztscan_aws.ec2 import flow_logged_ids
 from ztscan_aws.firewall import _tags
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,7 @@ def collect_subnets(target: Target) -> None:
         routes = None
     flow_logged: set[str] | None
     try:
-        flow_logs = target.paginate("ec2", "DescribeFlowLogs", "FlowLogs")
-        flow_logged = {f["ResourceId"] for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
+        flow_logged = flow_logged_ids(target)
     except ApiFailure as failure:
         target.record(failure, SUBNET, ("flow_logs_enabled",))
         flow_logged = None

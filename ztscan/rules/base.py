@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from ztscan.model import GLOBAL, Outcome, Resource
 
 CheckResult = Outcome
+T = TypeVar("T")
 
 
 class InventoryIndex:
@@ -17,12 +18,30 @@ class InventoryIndex:
     def __init__(self, resources: Iterable[Resource]):
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_account: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+        #: Values derived from one resource, shared by the rules of one evaluation (see :meth:`derived`).
+        self._derived: dict[tuple[str, int], tuple[Resource, Any]] = {}
         for resource in resources:
             self._by_kind[resource.kind].append(resource)
             self._by_account[(resource.kind, resource.scope.provider, resource.scope.account)].append(resource)
 
     def of_kind(self, kind: str) -> list[Resource]:
         return self._by_kind.get(kind, [])
+
+    def derived(self, resource: Resource, name: str, compute: Callable[[Resource], T]) -> T:
+        """Return ``compute(resource)``, computed once per resource and ``name`` for this index.
+
+        Several rules that need the same costly derivation of one resource (such as
+        the parsed rules of a firewall) share it this way. ``compute`` must depend
+        only on the resource. An exception from ``compute`` is not kept, so every
+        rule that asks gets it raised again.
+        """
+        key = (name, id(resource))
+        entry = self._derived.get(key)
+        if entry is not None and entry[0] is resource:
+            return entry[1]
+        value = compute(resource)
+        self._derived[key] = (resource, value)
+        return value
 
     def related(self, resource: Resource, kind: str, same_region: bool = False) -> list[Resource]:
         """Return the resources of ``kind`` in the same account as ``resource``.

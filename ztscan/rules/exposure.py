@@ -27,6 +27,8 @@ same for every provider:
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -41,7 +43,7 @@ _FAMILIES = (IPV4, IPV6)
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FirewallRule:
     """One normalized firewall rule, checked for shape."""
 
@@ -92,10 +94,17 @@ class Exposure:
         }
 
 
+@lru_cache(maxsize=4096)
 def _internet_families_of(source: str) -> tuple[str, ...]:
+    # Cached because a few sources (10.0.0.0/8, 0.0.0.0/0) repeat across every firewall.
     text = source.strip()
     if text.lower() in INTERNET_TAGS:
         return _FAMILIES
+    prefix = text.rpartition("/")[2] if "/" in text else None
+    if prefix is None or (prefix.isdigit() and int(prefix) != 0):
+        # A single address, or a prefix length other than 0, is not the whole internet, so
+        # the costly ip_network parse is skipped. Netmask forms (0.0.0.0/0.0.0.0) still get parsed.
+        return ()
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -157,31 +166,98 @@ def _targets_covered(allow: FirewallRule, denies: Iterable[FirewallRule]) -> boo
     return allow.targets is not None and allow.targets <= union
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedRules:
+    """A firewall's rules, parsed once and sorted for the exposure check.
+
+    ``allows`` holds the enabled ingress allow rules whose sources contain the
+    whole internet of some address family, with those families; other allows
+    cannot expose anything. ``denies`` holds the enabled ingress deny rules with
+    a priority and an internet source, the only denies that can shadow an allow.
+    ``rules`` holds every rule when the caller asked for it, else None: most
+    firewalls have no internet rule, so keeping only the two short tuples keeps
+    the per-evaluation cache small.
+    """
+
+    allows: tuple[tuple[FirewallRule, dict[str, list[str]]], ...]
+    denies: tuple[tuple[FirewallRule, frozenset[str]], ...]
+    rules: tuple[FirewallRule, ...] | None = None
+
+
+def parse_rules(raw_rules: Iterable[Mapping[str, Any]], keep_all: bool = False) -> ParsedRules:
+    """Parse every rule of a firewall; raise ValueError when one is missing a field or invalid.
+
+    With ``keep_all``, the result also carries every parsed rule in ``rules``.
+    """
+    rules = [parse_rule(raw) for raw in raw_rules]
+    allows = []
+    denies = []
+    for rule in rules:
+        if not rule.enabled or rule.direction != "ingress":
+            continue
+        if rule.action == "allow":
+            families = rule.internet_families()
+            if families:
+                allows.append((rule, families))
+        elif rule.action == "deny" and rule.priority is not None:
+            deny_families = frozenset(rule.internet_families())
+            if deny_families:
+                denies.append((rule, deny_families))
+    return ParsedRules(tuple(allows), tuple(denies), tuple(rules) if keep_all else None)
+
+
+class _PortList:
+    """The ports to check, sorted once so that each allow rule's ranges are looked up by bisection."""
+
+    def __init__(self, ports: Iterable[tuple[str, int]]):
+        self.ports = tuple(ports)
+        order = sorted(range(len(self.ports)), key=lambda i: self.ports[i][1])
+        self.order = order
+        self.numbers = [self.ports[i][1] for i in order]
+
+    def matching(self, rule: FirewallRule) -> list[int]:
+        """Return the positions in ``ports`` of the ports whose protocol and number ``rule`` matches."""
+        ranges = rule.ports if rule.ports is not None else ((-1, 1 << 31),)
+        found = []
+        for low, high in ranges:
+            for j in range(bisect_left(self.numbers, low), bisect_right(self.numbers, high)):
+                position = self.order[j]
+                if rule.protocol in ("all", self.ports[position][0]) and position not in found:
+                    found.append(position)
+        return found
+
+
 def _shadowing_denies(allow: FirewallRule, family: str, protocol: str, port: int,
-                      denies: Sequence[FirewallRule]) -> list[FirewallRule]:
+                      denies: Sequence[tuple[FirewallRule, frozenset[str]]]) -> list[FirewallRule]:
     if allow.priority is None:
         return []
     return [
-        deny for deny in denies
-        if deny.priority is not None and deny.priority <= allow.priority
-        and deny.matches(protocol, port) and family in deny.internet_families()
+        deny for deny, families in denies
+        if family in families and deny.priority <= allow.priority and deny.matches(protocol, port)
     ]
 
 
-def internet_exposures(raw_rules: Iterable[Mapping[str, Any]],
+def internet_exposures(raw_rules: Iterable[Mapping[str, Any]] | ParsedRules,
                        ports: Iterable[tuple[str, int]]) -> list[Exposure]:
-    """Return every (protocol, port) of ``ports`` that ingress from the internet reaches, per allow rule and family."""
-    parsed = [parse_rule(raw) for raw in raw_rules]
-    active = [rule for rule in parsed if rule.enabled and rule.direction == "ingress"]
-    allows = [rule for rule in active if rule.action == "allow"]
-    denies = [rule for rule in active if rule.action == "deny"]
+    """Return every (protocol, port) of ``ports`` that ingress from the internet reaches, per allow rule and family.
+
+    ``raw_rules`` is the normalized ``rules`` fact, or the :class:`ParsedRules` of
+    it, so that several checks of one firewall parse its rules once. Exposures
+    are listed by port in the order of ``ports``, then by allow rule.
+    """
+    parsed = raw_rules if isinstance(raw_rules, ParsedRules) else parse_rules(raw_rules)
+    port_list = _PortList(ports)
+    # Each allow rule's ranges are matched against the port list once.
+    hits: dict[int, list[tuple[FirewallRule, dict[str, list[str]]]]] = {}
+    for allow, families in parsed.allows:
+        for position in port_list.matching(allow):
+            hits.setdefault(position, []).append((allow, families))
     exposures = []
-    for protocol, port in ports:
-        for allow in allows:
-            if not allow.matches(protocol, port):
-                continue
-            for family, sources in allow.internet_families().items():
-                shadows = _shadowing_denies(allow, family, protocol, port, denies)
+    for position in sorted(hits):
+        protocol, port = port_list.ports[position]
+        for allow, families in hits[position]:
+            for family, sources in families.items():
+                shadows = _shadowing_denies(allow, family, protocol, port, parsed.denies)
                 if shadows and _targets_covered(allow, shadows):
                     continue
                 targets = tuple(sorted(allow.targets)) if allow.targets is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ztscan.model import Outcome, Resource, failed, not_applicable, passed
 from ztscan.rules.base import InventoryIndex, rule
-from ztscan.rules.exposure import describe, internet_exposures, parse_rule
+from ztscan.rules.exposure import ParsedRules, describe, internet_exposures, parse_rule, parse_rules
 
 #: Remote administration ports: SSH and RDP.
 ADMIN_PORTS = (("tcp", 22), ("tcp", 3389))
@@ -18,8 +18,21 @@ DATABASE_PORTS = (
 )
 
 
-def _exposure_outcome(resource: Resource, ports: tuple[tuple[str, int], ...], port_group: str) -> Outcome:
-    exposures = internet_exposures(resource.fact("rules"), ports)
+def _parsed_rules(resource: Resource, index: InventoryIndex | None) -> ParsedRules:
+    """Return the resource's parsed firewall rules, parsed once per evaluation for ZT-NET-001, 002 and 003.
+
+    Every rule is kept only for default groups, the only firewalls ZT-NET-003 reads them of.
+    """
+    raw = resource.fact("rules")
+    keep_all = resource.facts.get("is_default_group") is True
+    if index is None:
+        return parse_rules(raw, keep_all)
+    return index.derived(resource, "parsed_firewall_rules", lambda _: parse_rules(raw, keep_all))
+
+
+def _exposure_outcome(resource: Resource, index: InventoryIndex | None, ports: tuple[tuple[str, int], ...],
+                      port_group: str) -> Outcome:
+    exposures = internet_exposures(_parsed_rules(resource, index), ports)
     checked = [f"{protocol} {port}" for protocol, port in ports]
     if exposures:
         return failed(
@@ -31,12 +44,12 @@ def _exposure_outcome(resource: Resource, ports: tuple[tuple[str, int], ...], po
 
 @rule("ZT-NET-001", "network.firewall", facts=("rules",))
 def no_internet_admin_ports(resource: Resource, index: InventoryIndex) -> Outcome:
-    return _exposure_outcome(resource, ADMIN_PORTS, "administration ports")
+    return _exposure_outcome(resource, index, ADMIN_PORTS, "administration ports")
 
 
 @rule("ZT-NET-002", "network.firewall", facts=("rules",))
 def no_internet_database_ports(resource: Resource, index: InventoryIndex) -> Outcome:
-    return _exposure_outcome(resource, DATABASE_PORTS, "database ports")
+    return _exposure_outcome(resource, index, DATABASE_PORTS, "database ports")
 
 
 @rule("ZT-NET-003", "network.firewall", facts=("is_default_group", "rules"))
@@ -45,7 +58,8 @@ def default_group_restricts_all(resource: Resource, index: InventoryIndex) -> Ou
     if not resource.fact("is_default_group"):
         return not_applicable("not the platform's default group")
     allowing = []
-    for parsed in map(parse_rule, resource.fact("rules")):
+    parsed_rules = _parsed_rules(resource, index).rules
+    for parsed in parsed_rules if parsed_rules is not None else map(parse_rule, resource.fact("rules")):
         if parsed.builtin is None:
             raise ValueError(f"firewall rule {parsed.name!r}: field 'builtin' is missing")
         if parsed.enabled and parsed.action == "allow" and not parsed.builtin:

@@ -9,7 +9,7 @@ import pytest
 from ztscan_aws.iam import collect_password_policy, collect_users_and_root
 
 from .accounts import add_paged_users
-from .hooks import by_name, collect_with, inject
+from .hooks import CallRecorder, by_name, collect_with, inject
 
 ADMIN_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 READ_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -146,8 +146,21 @@ def test_policy_version_denied(admin_policy_account):
     assert "admin_rights" in errors[0].facts
 
 
+def test_250_users_from_details(session):
+    names, served = add_paged_users(session)
+    recorder = CallRecorder(session)
+
+    users = _users(_collect(session))
+
+    assert served == []
+    assert recorder.count("iam", "GetAccountAuthorizationDetails") == 1
+    assert len(users) == 250
+    assert users[names[-1]].facts["console_access"] is True
+
+
 def test_250_users_three_pages(session):
     names, served = add_paged_users(session)
+    inject(session, "iam", "GetAccountAuthorizationDetails", code="AccessDenied")
 
     users = _users(_collect(session))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ztscan_aws.elbv2 import TAG_BATCH, collect_load_balancers
+from ztscan_aws.elbv2 import collect_load_balancers
 
 from .hooks import CallRecorder, by_name, collect_with, inject
 
@@ -34,10 +34,10 @@ def test_balancer_network_and_groups(session):
     assert inventory.errors == []
 
 
-def test_tags_read_in_batches(session):
+def test_tags_one_listing(session):
     _, subnets = _subnets(session)
     elbv2 = session.client("elbv2")
-    count = TAG_BATCH + 3
+    count = 23
     for index in range(count):
         elbv2.create_load_balancer(Name=f"lb-{index:02d}", Subnets=subnets,
                                    Tags=[{"Key": "index", "Value": str(index)}])
@@ -45,7 +45,8 @@ def test_tags_read_in_batches(session):
 
     balancers = by_name(collect_with(session, collect_load_balancers), "network.load_balancer")
 
-    assert recorder.count("elbv2", "DescribeTags") == 2
+    assert recorder.count("resourcegroupstaggingapi", "GetResources") == 1
+    assert recorder.count("elbv2", "DescribeTags") == 0
     assert len(balancers) == count
     assert all(balancer.tags == {"index": str(int(name[3:]))} for name, balancer in balancers.items())
 
@@ -54,11 +55,11 @@ def test_tags_read_in_batches(session):
 def test_tags_failure_keeps_facts(session, code):
     _, subnets = _subnets(session)
     session.client("elbv2").create_load_balancer(Name="portal", Subnets=subnets, Tags=[{"Key": "a", "Value": "b"}])
-    inject(session, "elbv2", "DescribeTags", code=code, status=400)
+    inject(session, "resource-groups-tagging-api", "GetResources", code=code, status=400)
 
     inventory = collect_with(session, collect_load_balancers, max_attempts=1)
     balancer = by_name(inventory, "network.load_balancer")["portal"]
 
     assert balancer.tags == {}
     assert balancer.facts["listeners"] == []
-    assert [(e.code, e.facts, e.resource_id) for e in inventory.errors] == [(code, ("tags",), balancer.id)]
+    assert [(e.code, e.facts, e.resource_id) for e in inventory.errors] == [(code, ("tags",), None)]

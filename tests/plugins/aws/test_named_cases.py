@@ -110,6 +110,8 @@ def test_policy_version_denied_incomplete(session):
 
 def test_user_without_mfa_on_last_page_fails(session):
     names, served = add_paged_users(session)
+    # With authorization details denied, the users come from the paged ListUsers listing.
+    inject(session, "iam", "GetAccountAuthorizationDetails", code="AccessDenied")
 
     findings = _findings(collect_with(session, collect_users_and_root, region="global"))
 

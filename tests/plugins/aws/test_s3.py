@@ -179,7 +179,7 @@ def test_tagging_denied_keeps_facts(session):
     s3 = session.client("s3")
     s3.create_bucket(Bucket="clinic-secret")
     s3.put_bucket_tagging(Bucket="clinic-secret", Tagging={"TagSet": [{"Key": "ephi", "Value": "true"}]})
-    inject(session, "s3", "GetBucketTagging", code="AccessDenied")
+    inject(session, "resource-groups-tagging-api", "GetResources", code="AccessDenied")
 
     inventory = collect_with(session, collect_buckets, {REGION}, region="global")
     bucket = by_name(inventory, "storage.bucket")["clinic-secret"]
@@ -187,5 +187,4 @@ def test_tagging_denied_keeps_facts(session):
     assert bucket.tags == {}
     assert bucket.facts["versioning"] is False
     assert bucket.facts["encrypted"] is False
-    assert [(e.operation, e.facts, e.resource_id) for e in inventory.errors] == [
-        ("GetBucketTagging", ("tags",), "arn:aws:s3:::clinic-secret")]
+    assert [(e.operation, e.facts, e.resource_id) for e in inventory.errors] == [("GetResources", ("tags",), None)]
