@@ -147,3 +147,31 @@ def test_findings_carry_rule_severity():
     findings = evaluate(Inventory(resources=[volume("bad", encrypted=False)]), [volume_encrypted],
                         {"ZT-TEST-001": Severity.CRITICAL})
     assert findings[0].severity is Severity.CRITICAL
+
+
+def test_derived_value_computed_once_per_resource():
+    from ztscan.rules.base import InventoryIndex
+
+    resource = volume("good", encrypted=True)
+    index = InventoryIndex([resource])
+    calls = []
+
+    def compute(item):
+        calls.append(item.id)
+        return item.fact("encrypted")
+
+    assert index.derived(resource, "encrypted", compute) is True
+    assert index.derived(resource, "encrypted", compute) is True
+    assert calls == [resource.id]
+
+
+def test_derived_missing_fact_is_error_for_every_rule():
+    from ztscan.rules.base import InventoryIndex
+
+    def parsed(resource, index: InventoryIndex):
+        return passed("ok") if index.derived(resource, "parsed", lambda r: r.fact("encrypted")) else failed("no")
+
+    first = rule("ZT-TEST-001", "storage.volume", facts=("encrypted",))(parsed)
+    second = rule("ZT-TEST-003", "storage.volume", facts=("encrypted",))(parsed)
+    findings = evaluate(Inventory(resources=[volume("unknown")]), [first, second], SEVERITIES)
+    assert [f.status for f in findings] == [Status.ERROR, Status.ERROR]
