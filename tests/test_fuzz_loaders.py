@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from ztscan.provider import ConfigurationError
 
-EXAMPLES = 120
+EXAMPLES = 100
 #: Loading a rule catalogue parses and validates the built-in one first (about 0.1 s), so it gets fewer examples.
 SLOW_EXAMPLES = 15
 
@@ -34,10 +33,6 @@ _keys = st.sampled_from(["suppressions", "rule", "reason", "owner", "expires", "
                          "errors", "scopes", "kind", "facts", "severity"]) | st.text(max_size=8)
 documents = st.recursive(_scalars, lambda children: st.lists(children, max_size=4)
                          | st.dictionaries(_keys, children, max_size=5), max_leaves=25)
-
-
-def _directory() -> Path:
-    return Path(tempfile.mkdtemp(prefix="ztscan-fuzz-"))
 
 
 def _check(load: Callable[[Path], Any], path: Path) -> None:
@@ -106,8 +101,8 @@ RAW_LOADERS = [
 
 
 @pytest.mark.parametrize(("load", "suffix", "serialize"), TEXT_LOADERS)
-def test_loader_structured_documents(load, suffix, serialize):
-    directory = _directory()
+def test_loader_structured_documents(load, suffix, serialize, tmp_path):
+    directory = tmp_path
 
     @fuzz(load)
     @given(document=documents)
@@ -120,8 +115,8 @@ def test_loader_structured_documents(load, suffix, serialize):
 
 
 @pytest.mark.parametrize(("load", "suffix"), RAW_LOADERS)
-def test_loader_arbitrary_bytes(load, suffix):
-    directory = _directory()
+def test_loader_arbitrary_bytes(load, suffix, tmp_path):
+    directory = tmp_path
 
     @fuzz(load)
     @given(data=st.binary(max_size=300) | st.text(max_size=300).map(lambda text: text.encode("utf-8")))
@@ -134,9 +129,9 @@ def test_loader_arbitrary_bytes(load, suffix):
 
 
 @pytest.mark.parametrize(("load", "suffix"), [case for case in RAW_LOADERS if case.id != "rule-catalogue"])
-def test_loader_gzip_of_bytes(load, suffix):
+def test_loader_gzip_of_bytes(load, suffix, tmp_path):
     """Compressed garbage: the snapshot loader decompresses, the others must reject the binary."""
-    directory = _directory()
+    directory = tmp_path
 
     @fuzz(load)
     @given(data=st.binary(max_size=200))

@@ -160,7 +160,16 @@ def printed_policy(provider: str) -> dict:
 def declared_permissions(provider: str) -> set[str]:
     from tests.faults.conftest import app
 
-    return {op.permission for op in app().provider(provider).operations() if op.permission}
+    return {op.permission for op in app().provider(provider).operations() if op.permission and not op.credential}
+
+
+def test_gcp_role_leaves_out_token_minting():
+    role = printed_policy("gcp")
+    assert "iam.serviceAccounts.getAccessToken" not in role["includedPermissions"]
+    from tests.faults.conftest import app
+
+    credential = [op.permission for op in app().provider("gcp").operations() if op.credential]
+    assert credential == ["iam.serviceAccounts.getAccessToken"]
 
 
 def test_aws_policy_document():
@@ -171,7 +180,7 @@ def test_aws_policy_document():
     assert statements[0]["Effect"] == "Allow"
     assert statements[0]["Resource"] == "*"
     assert statements[0]["Action"] == sorted(statements[0]["Action"])
-    assert set(statements[0]["Action"]) == declared_permissions("aws") - {"sts:GetCallerIdentity"}
+    assert set(statements[0]["Action"]) == declared_permissions("aws")
 
 
 def test_aws_policy_only_reads():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +145,7 @@ def test_aws_echoed_token_canaries(aws_canary_environment, tmp_path, capsys):
 
 
 class EchoingAzureServer(FaultyAzureServer):
-    """Issues a canary access token, and can answer with errors that quote the Authorization header."""
+    """Issue a canary access token, and optionally respond with errors that quote the Authorization header."""
 
     echo = False
 
@@ -201,7 +200,7 @@ def test_azure_echoed_token_canaries(azure_canary, tmp_path, capsys):
 
 
 class EchoingGcpServer(FaultyGcpServer):
-    """Issues a canary token for key-file sign-in, and can quote the Authorization header in errors."""
+    """Issue a canary token for key-file sign-in, and optionally quote the Authorization header in errors."""
 
     echo = False
 
@@ -315,3 +314,88 @@ def test_tenants_file_secret_canaries(azure_canary, tmp_path, capsys):
     assert_no_canary((AZURE_SECRET, AZURE_TOKEN), {"stdout": out, "stderr": err, "process stdout": captured.out,
                                                     "process stderr": captured.err, **files})
     assert code == 3
+
+
+# -- the redaction itself ------------------------------------------------------------------
+
+REDACTION_CASES = [
+    pytest.param("denied for Authorization: Bearer abc.def-123456", "Bearer [REDACTED]", id="bearer-token"),
+    pytest.param("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl here", "token [REDACTED] here",
+                 id="json-web-token"),
+    pytest.param("body client_secret=abcd1234efgh&grant_type=x", "client_secret=[REDACTED]&grant_type=x",
+                 id="secret-pair"),
+    pytest.param('{"access_token": "ya29.a0AfB_abc"}', '{"access_token": "[REDACTED]"}', id="json-token"),
+    pytest.param("-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----", "[REDACTED]", id="pem-key"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REDACTION_CASES)
+def test_redact_credential_shapes(text, expected):
+    from ztscan.redaction import redact
+
+    assert expected in redact(text)
+
+
+KEPT_CASES = [
+    pytest.param("iam.GenerateCredentialReport: ReportInProgress", id="operation-name"),
+    pytest.param("the scan deadline passed before this request was sent", id="deadline"),
+    pytest.param("AuthorizationFailed: The client does not have authorization", id="azure-code"),
+    pytest.param("403 Forbidden: GET http://127.0.0.1:1/v1/projects/p/serviceAccounts", id="url"),
+]
+
+
+@pytest.mark.parametrize("text", KEPT_CASES)
+def test_redact_keeps_ordinary_messages(text):
+    from ztscan.redaction import redact
+
+    assert redact(text) == text
+
+
+def test_redact_registered_secret():
+    from ztscan.redaction import redact, register_secret
+
+    register_secret("ZTCANARYregistered-value-123")
+    assert redact("echo ZTCANARYregistered-value-123 back") == "echo [REDACTED] back"
+
+
+def test_collection_error_message_redacted():
+    from ztscan.model import CollectionError, Scope
+
+    error = CollectionError(Scope("gcp", "p"), "iam", "serviceAccounts.list", "403",
+                            "denied: Authorization: Bearer ZTCANARYsomething0000", "identity.service_account")
+    assert "ZTCANARY" not in error.message
+    assert "ZTCANARY" not in error.describe()
+
+
+def test_cli_error_line_is_redacted(monkeypatch):
+    import io
+
+    from ztscan.cli import main
+    from ztscan.redaction import register_secret
+
+    canary = "ztscan-canary-cli-error-7f3a9c"
+    register_secret(canary)
+    err = io.StringIO()
+    code = main(["demo", "--output", f"/nonexistent-{canary}/report.json"], out=io.StringIO(), err=err)
+    assert code == 2
+    assert canary not in err.getvalue()
+    assert "[REDACTED]" in err.getvalue()
+
+
+def test_sdk_debug_log_is_redacted():
+    import io
+    import logging
+
+    from ztscan.cli import configure_logging
+    from ztscan.redaction import register_secret
+
+    canary = "ztscan-canary-sdk-debug-51be20"
+    register_secret(canary)
+    stream = io.StringIO()
+    configure_logging(3, stream)
+    try:
+        logging.getLogger("botocore.endpoint").debug("Sending request with headers %s", {"X-Amz-Security-Token": canary})
+    finally:
+        configure_logging(0, io.StringIO())
+    assert canary not in stream.getvalue()
+    assert "Sending request" in stream.getvalue()

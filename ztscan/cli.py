@@ -13,6 +13,7 @@ from typing import Sequence, TextIO
 from ztscan import __version__
 from ztscan.app import App
 from ztscan.provider import ConfigurationError
+from ztscan.redaction import redact
 from ztscan.report import ExitCode
 
 #: Command modules under ztscan/commands/, each with register(subparsers) and run(args, app) -> int.
@@ -52,6 +53,17 @@ def build_parser(app: App) -> argparse.ArgumentParser:
     return parser
 
 
+class RedactingFilter(logging.Filter):
+    """Replace credentials in log records (from ztscan or the SDKs) before any handler writes them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
 def configure_logging(verbosity: int, stream: TextIO) -> None:
     if verbosity <= 0:
         level = logging.WARNING
@@ -61,6 +73,7 @@ def configure_logging(verbosity: int, stream: TextIO) -> None:
         level = logging.DEBUG
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("ztscan: %(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger("ztscan")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -70,9 +83,13 @@ def configure_logging(verbosity: int, stream: TextIO) -> None:
         logging.getLogger(name).handlers[:] = [handler]
         logging.getLogger(name).setLevel(level)
         logging.getLogger(name).propagate = False
+    # SDK debug logs can print request headers, so they go through the same redacting handler.
     sdk_level = logging.DEBUG if verbosity >= 3 else logging.WARNING
     for name in ("botocore", "boto3", "urllib3", "azure", "google", "werkzeug"):
-        logging.getLogger(name).setLevel(sdk_level)
+        sdk_logger = logging.getLogger(name)
+        sdk_logger.setLevel(sdk_level)
+        sdk_logger.handlers[:] = [handler]
+        sdk_logger.propagate = False
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -94,7 +111,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         app.strict = bool(getattr(args, "strict", False))
         return int(args.handler(args, app))
     except ConfigurationError as exc:
-        print(f"ztscan: error: {exc}", file=err)
+        print(f"ztscan: error: {redact(str(exc))}", file=err)
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         print("ztscan: interrupted", file=err)

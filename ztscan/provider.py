@@ -29,12 +29,20 @@ class MissingDependencyError(ConfigurationError):
 
 @dataclass(frozen=True)
 class ApiOperation:
-    """One read-only API operation a provider may call, as named in the cloud's permission model."""
+    """One API operation a provider may call, as named in the cloud's permission model.
+
+    Every operation is a read, except credential operations: those obtain the
+    scanner's own credentials (a token for an impersonated service account, an
+    assumed role). They are granted to the caller's identity on that one
+    credential, never on the scanned estate, so ``ztscan permissions`` leaves
+    them out of the scanning role and lists them separately.
+    """
 
     service: str
     operation: str
     permission: str
     purpose: str = ""
+    credential: bool = False
 
 
 @dataclass

@@ -68,6 +68,10 @@ def evaluate_inventory(app: App, inventory: Inventory, rules: Sequence[Rule],
     """Evaluate rules over an inventory and build the report, control matrix included."""
     severities = {rule.id: app.catalogue[rule.id].severity for rule in rules}
     findings = evaluate(inventory, rules, severities, strict=strict)
+    for failure in app.hook_failures:
+        # A plugin whose hook raised may have lost rules or providers, so the result is incomplete.
+        reason = f"plugin {failure.plugin} failed in {failure.hook}: {failure.error}"
+        inventory.scopes.append(ScopeRecord(Scope("ztscan", f"plugin:{failure.plugin}"), ScopeState.FAILED, reason))
     used = {rule.id: app.catalogue[rule.id] for rule in rules}
     run_metadata = {"rules_evaluated": len(rules), "rules_installed": len(app.rules),
                     **inventory.metadata, **(metadata or {})}

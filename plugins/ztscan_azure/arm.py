@@ -66,7 +66,7 @@ def build_retry_policy(settings: RetrySettings, context: CollectContext) -> Any:
 def build_deadline_policy(settings: RetrySettings, context: CollectContext) -> Any:
     """Return a per-attempt policy that shortens each request's timeouts to the time left before the deadline.
 
-    The transport timeouts alone let a server that never answers hold a request
+    The transport timeouts alone let a server that never responds hold a request
     for ``read_timeout`` seconds on every attempt, past the scan deadline.
     """
     from azure.core.exceptions import ServiceRequestError

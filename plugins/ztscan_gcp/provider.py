@@ -60,6 +60,10 @@ _OPERATIONS = (
 )
 
 
+#: Services whose operations obtain the scanner's own credentials rather than read the estate.
+_CREDENTIAL_SERVICES = frozenset({"iamcredentials"})
+
+
 def _comma_list(value: Any) -> list[str]:
     if not value:
         return []
@@ -94,21 +98,23 @@ class GcpProvider:
                            "where the project has resources)")
 
     def operations(self) -> list[ApiOperation]:
-        return [ApiOperation(service, operation, permission, purpose)
+        return [ApiOperation(service, operation, permission, purpose, credential=service in _CREDENTIAL_SERVICES)
                 for service, operation, permission, purpose in _OPERATIONS]
 
     def permission_policy(self) -> dict[str, Any]:
         """Return a GCP custom role with every permission a scan uses, for ``gcloud iam roles create --file``.
 
-        ``iam.serviceAccounts.getAccessToken`` is needed only with ``--impersonate``,
-        on the impersonated service account rather than on the scanned projects.
+        ``iam.serviceAccounts.getAccessToken`` is left out: it mints tokens, so it is not a read.
+        It is needed only with ``--impersonate``, by the caller on the one impersonated
+        service account (roles/iam.serviceAccountTokenCreator there), never on the scanned projects.
         """
         return {
             "title": "ztscan reader",
             "description": "Read-only access for ztscan scans of Compute Engine, Cloud Storage, Cloud SQL, IAM, "
                            "Cloud KMS and Resource Manager settings",
             "stage": "GA",
-            "includedPermissions": sorted({operation.permission for operation in self.operations()}),
+            "includedPermissions": sorted({operation.permission for operation in self.operations()
+                                           if not operation.credential}),
         }
 
     def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:

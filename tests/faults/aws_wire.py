@@ -1,7 +1,7 @@
 """moto's threaded server behind a WSGI middleware that injects faults at the HTTP level.
 
-botocore sees real HTTP responses (throttling codes as each service spells
-them, 5xx, slow answers, dropped connections, access denied), so its own retry
+botocore receives real HTTP responses (throttling codes as each service spells
+them, 5xx, slow responses, dropped connections, access denied), so its own retry
 logic runs exactly as against AWS. The operation name comes from the request
 itself: the ``Action`` form field of query-protocol services, the
 ``X-Amz-Target`` header of JSON services, and the path and sub-resource of S3.

@@ -1,4 +1,8 @@
-"""Fixtures of the fault tests: one fault-injecting server per provider and module, and scan helpers."""
+"""Fixtures of the fault tests: one fault-injecting server and estate per provider, and scan helpers.
+
+The servers and estates live for the whole session; tests change only the fault plan,
+and the fixtures reset it after each test.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ def fast_botocore_backoff(patch: pytest.MonkeyPatch) -> None:
                   lambda self, context: original(self, context) / 50)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def moto_server() -> Iterator[FaultyMotoServer]:
     import os
 
@@ -80,25 +84,18 @@ def moto_server() -> Iterator[FaultyMotoServer]:
     server.stop()
 
 
-@pytest.fixture
-def aws(moto_server: FaultyMotoServer, monkeypatch: pytest.MonkeyPatch) -> FaultyMotoServer:
-    moto_server.reset()
-    aws_environment(monkeypatch, moto_server.url)
-    fast_botocore_backoff(monkeypatch)
-    return moto_server
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyAzureServer]:
     with FaultyAzureServer(tmp_path_factory.mktemp("faulty-azure-tls")) as server:
         yield server
 
 
 @pytest.fixture
-def azure(azure_server: FaultyAzureServer, monkeypatch: pytest.MonkeyPatch) -> FaultyAzureServer:
-    azure_server.reset()
-    prepare_environment(monkeypatch, azure_server)
-    return azure_server
+def azure(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultyAzureServer]:
+    """A fresh Azure server with no routes, for tests that build an estate of their own."""
+    with FaultyAzureServer(tmp_path / "tls") as server:
+        prepare_environment(monkeypatch, server)
+        yield server
 
 
 @pytest.fixture
@@ -113,7 +110,7 @@ _APP: list[Any] = []
 
 
 def app() -> Any:
-    """Return one ztscan App for the module (plugins load once)."""
+    """Return one ztscan App for the test session, so plugins load once."""
     from ztscan.app import App
 
     if not _APP:
@@ -164,10 +161,10 @@ def scan(provider: str, options: dict[str, Any], timeout: float | None = None, s
     return run_scan(application, application.provider(provider), options, settings)
 
 
-# -- estates scanned once per module ---------------------------------------------
+# -- estates scanned once per test session ----------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def aws_estate(moto_server: FaultyMotoServer) -> Iterator[tuple[FaultyMotoServer, Any]]:
     """moto with the fault-test estate and the report of a clean scan; tests change only the fault plan."""
     from tests.faults import plan as faults
@@ -184,7 +181,7 @@ def aws_estate(moto_server: FaultyMotoServer) -> Iterator[tuple[FaultyMotoServer
         moto_server.plan = faults.FaultPlan()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def azure_estate(azure_server: FaultyAzureServer) -> Iterator[tuple[FaultyAzureServer, Any]]:
     from tests.faults import plan as faults
     from tests.faults.estates import build_azure
@@ -200,7 +197,7 @@ def azure_estate(azure_server: FaultyAzureServer) -> Iterator[tuple[FaultyAzureS
         azure_server.plan = faults.FaultPlan()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def gcp_estate() -> Iterator[tuple[FaultyGcpServer, Any]]:
     from tests.faults.estates import build_gcp
 
@@ -221,6 +218,7 @@ def aws_scanned(aws_estate, monkeypatch: pytest.MonkeyPatch):
     server.plan = faults.FaultPlan()
     yield server, clean
     server.plan = faults.FaultPlan()
+    server.middleware.slow_seconds = 2.0
 
 
 @pytest.fixture
@@ -232,6 +230,7 @@ def azure_scanned(azure_estate, monkeypatch: pytest.MonkeyPatch):
     server.plan = faults.FaultPlan()
     yield server, clean
     server.plan = faults.FaultPlan()
+    server.retry_after = "0.01"
 
 
 @pytest.fixture

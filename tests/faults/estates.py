@@ -13,7 +13,7 @@ AWS_REGION = "us-east-1"
 
 
 def build_aws(endpoint: str) -> None:
-    """Create IAM users, buckets, security groups, a volume, a key and a trail in moto through ``endpoint``."""
+    """Create IAM users, buckets, security groups, volumes and KMS keys in moto through ``endpoint``."""
     import boto3
 
     session = boto3.Session(region_name=AWS_REGION, aws_access_key_id="testing", aws_secret_access_key="testing")

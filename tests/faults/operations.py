@@ -136,4 +136,6 @@ def is_read_permission(provider: str, permission: str) -> bool:
             return permission.lower().endswith("/read")
         return ".Read." in permission
     verb = permission.rsplit(".", 1)[-1]
+    if verb in ("getAccessToken", "getOpenIdToken", "signBlob", "signJwt", "actAs"):
+        return False  # these mint credentials, whatever their names suggest
     return verb.startswith(("get", "list"))

@@ -146,3 +146,40 @@ def test_rule_crash_is_error_and_strict_raises():
     assert "rule crashed: KeyError" in findings[0].message
     with pytest.raises(RuleCrash):
         evaluate(inventory, [rule], {rule.id: Severity.HIGH}, strict=True)
+
+
+class EmptyCloud(CrashingCloud):
+    """A third-party provider that collects nothing and succeeds."""
+
+    name = "emptycloud"
+
+    def collect(self, options, context) -> Inventory:
+        return Inventory()
+
+
+class BrokenRulesPlugin:
+    """A third-party plugin that provides a working provider but whose rule hook raises."""
+
+    @hookimpl
+    def ztscan_providers(self):
+        return [EmptyCloud()]
+
+    @hookimpl
+    def ztscan_rules(self):
+        raise ImportError("cannot import name 'helper' from 'vendor_rules'")
+
+
+def test_plugin_hook_crash_marks_incomplete():
+    app = _app_with(("vendor", BrokenRulesPlugin()))
+    _, report = _run(app, "emptycloud")
+    failed = [record for record in report.scopes if record.state.value == "failed"]
+    assert report.incomplete
+    assert report.exit_code(None) == 3
+    assert any("vendor" in record.reason and "cannot import name" in record.reason for record in failed)
+
+
+def test_plugin_hook_crash_strict_raises():
+    app = _app_with(("vendor", BrokenRulesPlugin()))
+    app.strict = True
+    with pytest.raises(ImportError):
+        _run(app, "emptycloud", strict=True)

@@ -15,8 +15,18 @@ from tests.plugins.azure.azure_estate import TENANT
 from tests.plugins.azure.conftest import SECRET_VARIABLE
 from ztscan.cli import main
 
-#: Exhausted retries: a throttle on every attempt of the operation.
-KINDS = [pytest.param(faults.DENIED, id="denied"), pytest.param(faults.THROTTLE, id="throttled-always")]
+#: Denied, or retries exhausted by a throttle on every attempt. Each provider's first case runs with both.
+DENIED = [pytest.param(faults.DENIED, id="denied")]
+BOTH = DENIED + [pytest.param(faults.THROTTLE, id="throttled-always")]
+
+
+def cases(table: list) -> list:
+    """Expand (operation, rules) cases into (operation, rules, kind) cases."""
+    expanded = []
+    for index, case in enumerate(table):
+        for kind in BOTH if index == 0 else DENIED:
+            expanded.append(pytest.param(*case.values, *kind.values, id=f"{case.id}-{kind.id}"))
+    return expanded
 
 
 def _by_key(report) -> dict[tuple[str, str], str]:
@@ -50,8 +60,7 @@ AWS_CASES = [
 ]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("operation", "rules"), AWS_CASES)
+@pytest.mark.parametrize(("operation", "rules", "kind"), cases(AWS_CASES))
 def test_aws_fault_scoped(aws_scanned, operation, rules, kind):
     aws, clean = aws_scanned
     aws.plan = faults.FaultPlan().always(_pattern(operation), kind)
@@ -65,8 +74,7 @@ AZURE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("operation", "rules"), AZURE_CASES)
+@pytest.mark.parametrize(("operation", "rules", "kind"), cases(AZURE_CASES))
 def test_azure_fault_scoped(azure_scanned, operation, rules, kind):
     azure, clean = azure_scanned
     azure.plan = faults.FaultPlan().always(_pattern(operation), kind)
@@ -80,8 +88,7 @@ GCP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("operation", "rules"), GCP_CASES)
+@pytest.mark.parametrize(("operation", "rules", "kind"), cases(GCP_CASES))
 def test_gcp_fault_scoped(gcp_scanned, operation, rules, kind):
     gcp, clean = gcp_scanned
     gcp.plan = faults.FaultPlan().always(_pattern(operation), kind)

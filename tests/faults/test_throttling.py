@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
@@ -16,7 +15,7 @@ AWS_ABSORBED = 3
 AZURE_ABSORBED = 4
 GCP_ABSORBED = 4
 
-SEEDS = [pytest.param(seed, id=f"seed-{seed}") for seed in (1, 2)]
+SEEDS = [pytest.param(1, id="seed-1")]
 
 
 def _random(seed: int, rate: float, kinds: tuple[str, ...], absorbed: int) -> faults.FaultPlan:
@@ -54,14 +53,15 @@ def test_gcp_throttling_same_findings(gcp_scanned, seed):
     assert finding_set(throttled.findings) == finding_set(clean.findings)
 
 
-#: Transient faults other than throttling: 500, 503, a dropped connection and an answer after the read timeout.
+#: Transient faults other than throttling: 500, 503, a dropped connection and a response after the read timeout.
 TRANSIENT = (faults.SERVER_ERROR, faults.UNAVAILABLE, faults.RESET)
 
 
 def test_aws_transient_faults_same_findings(aws_scanned):
     aws, clean = aws_scanned
-    aws.plan = _random(3, 0.2, TRANSIENT, AWS_ABSORBED)
-    _, faulty = scan("aws", aws_options(aws))
+    aws.plan = _random(3, 0.2, TRANSIENT + (faults.SLOW,), AWS_ABSORBED)
+    aws.middleware.slow_seconds = 1.0
+    _, faulty = scan("aws", aws_options(aws, read_timeout=0.5))
     assert sum(aws.plan.injected.values()) >= 5
     assert finding_set(faulty.findings) == finding_set(clean.findings)
 

@@ -30,7 +30,10 @@ def run(args: argparse.Namespace, app: App) -> int:
     if not operations:
         raise ConfigurationError(f"the {provider.name} provider declares no API operations")
     if args.format == "table":
-        rows = sorted({(op.service, op.operation, op.permission, op.purpose) for op in operations})
+        rows = sorted({(op.service, op.operation, op.permission,
+                        ("credential (granted on the scanner's own identity, not on the estate): " if op.credential
+                         else "") + op.purpose)
+                       for op in operations})
         app.out.write(tabulate(rows, headers=["Service", "Operation", "Permission", "Purpose"]) + "\n")
         return 0
     build = getattr(provider, "permission_policy", None)
@@ -38,6 +41,6 @@ def run(args: argparse.Namespace, app: App) -> int:
         document = build()
     else:
         document = {"provider": provider.name,
-                    "permissions": sorted({op.permission for op in operations})}
+                    "permissions": sorted({op.permission for op in operations if not op.credential})}
     app.out.write(json.dumps(document, indent=2) + "\n")
     return 0
