@@ -205,3 +205,26 @@ def test_gcp_custom_role():
     assert permissions == sorted(permissions)
     assert set(permissions) == declared_permissions("gcp")
     assert [permission for permission in permissions if not is_read_permission("gcp", permission)] == []
+
+
+def test_suite_guard_flags_undeclared_and_writes():
+    from tests import conftest
+
+    planted = {("s3", "PutBucketPolicy"), ("ec2", "DescribeImages")}
+    with conftest._lock:
+        before = set(conftest._issued)
+        conftest._issued.update(planted)
+    try:
+        problems = conftest._undeclared_or_writes()
+    finally:
+        with conftest._lock:
+            conftest._issued.clear()
+            conftest._issued.update(before)
+    assert "s3:PutBucketPolicy is not declared in the AWS provider's operations()" in problems
+    assert "ec2:DescribeImages is not declared in the AWS provider's operations()" in problems
+
+
+def test_scanner_requests_carry_user_agent():
+    from ztscan_aws.session import USER_AGENT
+
+    assert USER_AGENT.startswith("ztscan/")

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 #: The API operations ztscan itself calls in tenant mode, before a provider's collect runs.
 TENANT_OPERATIONS = (
     ApiOperation("sts", "AssumeRole", "sts:AssumeRole", "enter a client account through role_arn or an "
-                 "organization's member role (permission of the hub credentials)"),
+                 "organization's member role (permission of the hub credentials)", credential=True),
     ApiOperation("organizations", "ListAccounts", "organizations:ListAccounts",
                  "discover the member accounts of an AWS Organization"),
 )

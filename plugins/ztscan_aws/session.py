@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
+from ztscan import __version__
 from ztscan.provider import CollectContext, ConfigurationError, MissingDependencyError
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def import_boto3() -> Any:
     return boto3
 
 
+#: Added to the User-Agent of every request ztscan sends to AWS.
+USER_AGENT = f"ztscan/{__version__}"
+
+
 class AwsSession:
     """A boto3 session plus one client per region and service, with bounded retries and timeouts.
 
@@ -87,6 +92,8 @@ class AwsSession:
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=read_timeout,
             max_pool_connections=max_pool_connections,
+            # Marks every request, so CloudTrail shows which calls the scanner made.
+            user_agent_extra=USER_AGENT,
         )
         self.custom_endpoint = endpoint_url or configured_endpoint(boto_session)
         if self.custom_endpoint:
