@@ -26,7 +26,6 @@ from ztscan import __version__
 from ztscan.app import App
 from ztscan.model import Severity
 from ztscan.provider import ConfigurationError
-from ztscan.report import ExitCode
 from ztscan.scan import utc_now
 from ztscan.tenants import Tenant, TenantsFile, load_tenants
 
