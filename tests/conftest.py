@@ -1,8 +1,8 @@
 """Suite-wide guard: every AWS operation that any ztscan scan in the test suite sends is declared and a read.
 
-ztscan's AWS clients carry ``ztscan/<version>`` in their User-Agent, so requests
-the tests make themselves to build moto fixtures (writes) are told apart from
-the scanner's. The recorder wraps botocore's request method for the whole
+ztscan's AWS clients carry ``ztscan/<version>`` in their User-Agent, which
+separates the scanner's requests from those the tests send to build moto
+fixtures (writes). The recorder wraps botocore's request method for the whole
 session; at the end, an undeclared or non-read operation fails the run.
 """
 
