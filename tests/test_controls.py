@@ -356,19 +356,25 @@ def test_command_plugin_catalogue(tmp_path):
     assert "ACME-ID-1" in text
 
 
-def test_plugin_catalogue_paths(tmp_path):
-    from ztscan.controls import plugin_catalogue_paths
+def test_crashing_catalogue_plugin_isolated():
+    import io
+
+    from ztscan.app import App
     from ztscan.hookspecs import hookimpl
     from ztscan.plugins import PluginManager
 
-    class CataloguePlugin:
+    class BrokenPlugin:
         @hookimpl
         def ztscan_control_catalogues(self):
-            return [str(tmp_path / "a.yaml")]
+            raise RuntimeError("catalogue plugin broke")
 
     plugins = PluginManager()
-    plugins.register(CataloguePlugin(), "catalogue-plugin")
-    assert plugin_catalogue_paths(plugins) == [tmp_path / "a.yaml"]
+    plugins.load_entry_points()
+    plugins.register(BrokenPlugin(), "broken-catalogues")
+    app = App(plugins=plugins, out=io.StringIO(), err=io.StringIO())
+    ids = [catalogue.id for catalogue in app.control_catalogues()]
+    assert ids[:3] == ["hipaa", "nprm", "zero-trust"]
+    assert [(f.plugin, f.hook) for f in app.hook_failures] == [("broken-catalogues", "ztscan_control_catalogues")]
 
 
 def test_command_unknown_framework():

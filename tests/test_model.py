@@ -58,3 +58,18 @@ def test_round_trips_through_dicts():
                       "muted", {"x": 1}, Status.FAIL, {"reason": "accepted"})
     assert Finding.from_dict(finding.to_dict()) == finding
     assert finding.effective_status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("a, b,,c ", ["a", "b", "c"], id="comma-string"),
+        pytest.param(["a", " b", ""], ["a", "b"], id="list"),
+        pytest.param(None, [], id="none"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_split_list(value, expected):
+    from ztscan.provider import split_list
+
+    assert split_list(value) == expected

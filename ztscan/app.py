@@ -127,6 +127,16 @@ class App:
             selected.extend(rule for rule in matches if rule not in selected)
         return selected
 
+    def control_catalogues(self, extra_paths: list[str | Path] = ()) -> list[Any]:
+        """Load the control catalogues: built-in ones, plugins' (each plugin isolated) and ``extra_paths``.
+
+        Every file is validated against the catalogue schema and against the rule catalogue.
+        """
+        from ztscan.controls import load_catalogues
+
+        plugin_paths = [Path(path) for _, path in self.call_each("ztscan_control_catalogues")]
+        return load_catalogues([*plugin_paths, *extra_paths], rule_catalogue=self.catalogue)
+
     # -- reporters -------------------------------------------------------
 
     @cached_property

@@ -312,14 +312,6 @@ def load_catalogues(extra_paths: Iterable[Path | str] = (),
     return catalogues
 
 
-def plugin_catalogue_paths(plugins: Any) -> list[Path]:
-    """Return the extra catalogue files that plugins return from ``ztscan_control_catalogues``."""
-    paths: list[Path] = []
-    for result in plugins.hook.ztscan_control_catalogues():
-        paths.extend(Path(path) for path in result or ())
-    return paths
-
-
 def select_catalogues(catalogues: list[Catalogue], framework: str) -> list[Catalogue]:
     """Return the catalogues named by ``--framework`` (a catalogue id, or ``all``)."""
     if framework == "all":
@@ -330,5 +322,5 @@ def select_catalogues(catalogues: list[Catalogue], framework: str) -> list[Catal
         raise ConfigurationError(f"--framework: unknown framework {framework!r}; choose one of: {known}")
     return chosen
 
-__all__ = ["Catalogue", "Control", "ControlStatus", "build_matrix", "load_catalogues", "plugin_catalogue_paths",
+__all__ = ["Catalogue", "Control", "ControlStatus", "build_matrix", "load_catalogues",
            "read_builtin_catalogues", "read_catalogue", "select_catalogues"]

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from ztscan import __version__
 from ztscan.app import App
 from ztscan.model import Severity
-from ztscan.provider import ConfigurationError
+from ztscan.provider import ConfigurationError, split_list
 from ztscan.scan import utc_now
 from ztscan.tenants import Tenant, TenantsFile, load_tenants
 
@@ -78,7 +78,7 @@ def parse_shard(value: str) -> tuple[int, int]:
 
 
 def parse_formats(value: str) -> list[str]:
-    formats = [name.strip() for name in value.split(",") if name.strip()]
+    formats = split_list(value)
     if not formats:
         raise argparse.ArgumentTypeError("expected a comma-separated list of formats, for example table,json,sarif")
     return formats
@@ -171,14 +171,7 @@ def run_tenants(args: argparse.Namespace, app: App) -> int:
 def _plan(app: App, args: argparse.Namespace) -> Any:
     from ztscan.tenant_scan import ApiBudget, TenantPlan
 
-    catalogues: list[Any] = []
-    try:
-        from ztscan import controls
-    except ImportError:  # the control catalogues are optional, as in a single scan
-        controls = None
-    if controls is not None:
-        extra = [path for _, path in app.call_each("ztscan_control_catalogues")]
-        catalogues = controls.load_catalogues(extra, rule_catalogue=app.catalogue)
+    catalogues = app.control_catalogues()
     budget = ApiBudget(args.max_api_concurrency, args.max_tenants_concurrency)
     return TenantPlan(app, app.select_rules(None), catalogues, budget, args.tenant_timeout)
 

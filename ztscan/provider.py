@@ -27,6 +27,18 @@ class MissingDependencyError(ConfigurationError):
         )
 
 
+def split_list(value: Any) -> list[str]:
+    """Return the non-empty items of a comma-separated string or a list, stripped of white space.
+
+    Options arrive as one string from the command line and as a string or a list
+    from a tenants file; both forms give the same list.
+    """
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 @dataclass(frozen=True)
 class ApiOperation:
     """One API operation a provider may call, as named in the cloud's permission model.

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Callable, Mapping
 
 from ztscan.model import GLOBAL, CollectionError, Inventory, ScopeRecord, ScopeState
-from ztscan.provider import ApiOperation, CollectContext
+from ztscan.provider import ApiOperation, CollectContext, split_list
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _now() -> str:
 
 
 def _split_regions(value: str) -> list[str]:
-    regions = [name.strip() for name in value.split(",") if name.strip()]
+    regions = split_list(value)
     if not regions:
         raise argparse.ArgumentTypeError("expected a comma-separated list of region names, such as us-east-1,eu-west-1")
     return regions

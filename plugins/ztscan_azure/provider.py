@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ztscan.model import GLOBAL, CollectionError, Inventory, Scope, ScopeRecord, ScopeState
-from ztscan.provider import ApiOperation, CollectContext, ConfigurationError
+from ztscan.provider import ApiOperation, CollectContext, ConfigurationError, split_list
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,6 @@ COLLECTOR_FACTS = {
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _subscription_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 class AzureProvider:
@@ -187,7 +180,7 @@ class AzureProvider:
         """Return the (id, display name) pairs to scan and the tenant ids they belong to."""
         from ztscan_azure.arm import CallFailed, Recorder
 
-        explicit = _subscription_list(options.get("subscriptions"))
+        explicit = split_list(options.get("subscriptions"))
         tenant_scope = Scope("azure", options.get("tenant_id") or "all-subscriptions", GLOBAL)
         recorder = Recorder(session.context)
         params = {"api-version": SUBSCRIPTIONS_API_VERSION}

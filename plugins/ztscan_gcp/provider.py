@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ztscan.model import CollectionError, Inventory, Scope, ScopeRecord, ScopeState
-from ztscan.provider import ApiOperation, CollectContext, ConfigurationError
+from ztscan.provider import ApiOperation, CollectContext, ConfigurationError, split_list
 
 from ztscan_gcp.common import PROVIDER, ProjectRun
 
@@ -62,13 +62,6 @@ _OPERATIONS = (
 
 #: Services whose operations obtain the scanner's own credentials rather than read the estate.
 _CREDENTIAL_SERVICES = frozenset({"iamcredentials"})
-
-
-def _comma_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 class GcpProvider:
@@ -122,7 +115,7 @@ class GcpProvider:
         from ztscan_gcp.credentials import build_credentials, parse_endpoints
 
         started = datetime.now(timezone.utc).isoformat()
-        if not (_comma_list(options.get("projects")) or options.get("organization") or options.get("folder")):
+        if not (split_list(options.get("projects")) or options.get("organization") or options.get("folder")):
             # Checked before the credential is built: application default credentials probe
             # the metadata server, which a usage mistake should not wait for.
             raise ConfigurationError("no GCP target given; pass --projects ID[,ID...], --organization ORG_ID "
@@ -136,7 +129,7 @@ class GcpProvider:
 
         inventory = Inventory(started_at=started)
         projects = self._select_projects(options, apis, inventory)
-        kms_locations = _comma_list(options.get("kms_locations")) or None
+        kms_locations = split_list(options.get("kms_locations")) or None
         workers = max(1, min(context.max_workers, len(projects) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ztscan-gcp") as pool:
             runs = list(pool.map(
@@ -154,7 +147,7 @@ class GcpProvider:
     def _select_projects(self, options: Mapping[str, Any], apis: Any, inventory: Inventory) -> dict[str, str]:
         from ztscan_gcp.projects import discover
 
-        projects = {project: project for project in _comma_list(options.get("projects"))}
+        projects = {project: project for project in split_list(options.get("projects"))}
         parents = []
         if options.get("organization"):
             parents.append(f"organizations/{str(options['organization']).removeprefix('organizations/')}")

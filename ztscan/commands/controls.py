@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from ztscan.controls import Catalogue, Control, load_catalogues, plugin_catalogue_paths, select_catalogues
-from ztscan.rulecatalogue import load_rule_catalogue
+from ztscan.controls import Catalogue, Control, select_catalogues
 
 FRAMEWORK_HELP = ("catalogue to list: hipaa (Security Rule in force), nprm (proposed 2025 rule, not final), "
                   "zero-trust (CISA pillars), the id of a --controls catalogue, or all (default: all)")
@@ -26,23 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--controls", dest="command_controls", metavar="FILE", action="append", default=[],
                         help="an extra control catalogue of your own, in the format of docs/catalogues.md; repeatable")
     parser.set_defaults(handler=run)
-
-
-def load_for_command(app: Any, extra: list | None) -> list[Catalogue]:
-    """Load the rule catalogue and every control catalogue (built-in, plugins, ``--controls``).
-
-    Uses the application's rule catalogue when it has one (``ztscan.app.App.catalogue``).
-    """
-    if hasattr(app, "catalogue"):
-        rules = app.catalogue.rules
-    else:
-        paths = [Path(path) for result in app.plugins.hook.ztscan_rule_catalogues() for path in result or ()]
-        rules = load_rule_catalogue(paths).rules
-    if hasattr(app, "call_each"):  # isolates a failing plugin, as the other commands do
-        plugin_paths = [Path(path) for _, path in app.call_each("ztscan_control_catalogues")]
-    else:
-        plugin_paths = plugin_catalogue_paths(app.plugins)
-    return load_catalogues([*plugin_paths, *(extra or [])], rules)
 
 
 def control_to_dict(control: Control) -> dict[str, Any]:
@@ -83,7 +64,7 @@ def _table(catalogues: list[Catalogue]) -> str:
 
 def run(args: argparse.Namespace, app: Any) -> int:
     extra = [*(getattr(args, "controls", None) or []), *(getattr(args, "command_controls", None) or [])]
-    catalogues = select_catalogues(load_for_command(app, extra), args.framework)
+    catalogues = select_catalogues(app.control_catalogues(list(extra or [])), args.framework)
     if args.format == "json":
         data = [{**catalogue.header(), "description": catalogue.description,
                  "controls": [control_to_dict(control) for control in catalogue.controls]}

@@ -16,7 +16,7 @@ from typing import Any
 from ztscan.app import App
 from ztscan.model import Severity
 from ztscan.output import check_output_path, write_atomic
-from ztscan.provider import ConfigurationError
+from ztscan.provider import ConfigurationError, split_list
 from ztscan.report import ExitCode, Report
 from ztscan.reporters.base import Reporter
 
@@ -70,7 +70,7 @@ def parse_exports(values: list[str], app: App) -> list[tuple[str, str]]:
 def rule_patterns(args: argparse.Namespace) -> list[str] | None:
     if not args.rules:
         return None
-    return [pattern.strip() for pattern in args.rules.split(",") if pattern.strip()]
+    return split_list(args.rules)
 
 
 def fail_on(args: argparse.Namespace) -> Severity | None:
@@ -85,6 +85,8 @@ class Prepared:
     exports: list[tuple[str, str]] = field(default_factory=list)
     suppressions: Any = None
     baseline: Any = None
+    #: Control catalogues (built-in, from plugins and --controls) for the matrix.
+    catalogues: list[Any] = field(default_factory=list)
 
 
 def prepare(app: App, args: argparse.Namespace) -> Prepared:
@@ -104,7 +106,8 @@ def prepare(app: App, args: argparse.Namespace) -> Prepared:
         prepared.baseline = load_baseline(args.baseline)
     from ztscan.controls import select_catalogues
 
-    select_catalogues(_load_catalogues(app, args), args.framework)
+    prepared.catalogues = app.control_catalogues(list(args.controls))
+    select_catalogues(prepared.catalogues, args.framework)
     return prepared
 
 
@@ -116,11 +119,9 @@ def finish(app: App, report: Report, args: argparse.Namespace, prepared: Prepare
     if prepared.suppressions is not None:
         outcome = prepared.suppressions.apply(report.findings, datetime.date.today())
         report.metadata["suppressions"] = outcome.to_dict()
-    catalogues = _load_catalogues(app, args)
-    if catalogues is not None:
-        from ztscan.matrix import build_matrix
+    from ztscan.matrix import build_matrix
 
-        build_matrix(report, catalogues)
+    build_matrix(report, prepared.catalogues)
     new_gaps = None
     if prepared.baseline is not None:
         from ztscan.baseline import compare, new_gaps as baseline_new_gaps
@@ -149,16 +150,3 @@ def summary_line(report: Report, code: ExitCode) -> str:
     state = "incomplete" if report.incomplete else "complete"
     return (f"ztscan: scan {state}: {counts['FAIL']} failed, {counts['ERROR']} errors, "
             f"{counts['PASS']} passed, {counts['MUTED']} muted; exit code {int(code)}")
-
-
-def _load_catalogues(app: App, args: argparse.Namespace) -> Any:
-    """Load the control catalogues once per run (built-in, plugins' and --controls files)."""
-    cached = getattr(args, "_catalogues", None)
-    if cached is not None:
-        return cached
-    from ztscan import controls
-
-    extra = [path for _, path in app.call_each("ztscan_control_catalogues")] + list(args.controls)
-    catalogues = controls.load_catalogues(extra, rule_catalogue=app.catalogue)
-    args._catalogues = catalogues
-    return catalogues
