@@ -87,7 +87,7 @@ def evaluate(inventory: Inventory, rules: Sequence[Rule], severities: dict[str, 
         findings.extend(_scope_error_findings(rule, severity, errors))
         blocking = [error for kind in rule.reads if kind != rule.target for error in errors.listing.get(kind, ())]
         for resource in index.of_kind(rule.target):
-            findings.extend(_evaluate_resource(rule, severity, resource, index, errors, blocking, strict))
+            findings.append(_evaluate_resource(rule, severity, resource, index, errors, blocking, strict))
     return findings
 
 
@@ -115,22 +115,24 @@ def _scope_error_findings(rule: Rule, severity: Severity, errors: _ErrorIndex) -
     return findings
 
 
-def _evaluate_resource(rule: Rule, severity: Severity, resource: Resource, index: InventoryIndex,
-                       errors: _ErrorIndex, blocking: list[CollectionError], strict: bool) -> list[Finding]:
-    def finding(status: Status, message: str, evidence: dict) -> Finding:
-        return Finding(
-            rule_id=rule.id, status=status, severity=severity, scope=resource.scope,
-            resource_id=resource.id, resource_kind=resource.kind, resource_name=resource.name,
-            message=message, evidence=evidence,
-        )
+def _finding(rule: Rule, severity: Severity, resource: Resource, status: Status, message: str,
+             evidence: dict) -> Finding:
+    return Finding(
+        rule_id=rule.id, status=status, severity=severity, scope=resource.scope,
+        resource_id=resource.id, resource_kind=resource.kind, resource_name=resource.name,
+        message=message, evidence=evidence,
+    )
 
+
+def _evaluate_resource(rule: Rule, severity: Severity, resource: Resource, index: InventoryIndex,
+                       errors: _ErrorIndex, blocking: list[CollectionError], strict: bool) -> Finding:
     causes = [error for error in blocking if _overlaps(error.scope, resource.scope)]
     if causes:
-        return [finding(
-            Status.ERROR,
+        return _finding(
+            rule, severity, resource, Status.ERROR,
             "input data missing: " + "; ".join(cause.describe() for cause in causes),
             {"collection_errors": [cause.to_dict() for cause in causes]},
-        )]
+        )
     try:
         outcome = rule.outcome(resource, index)
     except MissingFact as missing:
@@ -141,11 +143,11 @@ def _evaluate_resource(rule: Rule, severity: Severity, resource: Resource, index
         else:
             message = f"fact {missing.fact!r} was not collected and no collection error explains why"
             evidence = {"missing_fact": missing.fact}
-        return [finding(Status.ERROR, message, evidence)]
+        return _finding(rule, severity, resource, Status.ERROR, message, evidence)
     except Exception as exc:
         if strict:
             raise RuleCrash(f"rule {rule.id} failed on {resource.id}: {exc}") from exc
         log.error("rule %s crashed on %s: %s: %s", rule.id, resource.id, type(exc).__name__, exc)
-        return [finding(Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}",
-                        {"crash": type(exc).__name__})]
-    return [finding(outcome.status, outcome.message, dict(outcome.evidence))]
+        return _finding(rule, severity, resource, Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}",
+                        {"crash": type(exc).__name__})
+    return _finding(rule, severity, resource, outcome.status, outcome.message, dict(outcome.evidence))
