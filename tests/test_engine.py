@@ -92,7 +92,7 @@ def test_failed_listing_adds_scope_error():
     assert len(findings) == 2
 
 
-def test_failed_listing_of_read_kind_blocks_same_region_only():
+def test_read_kind_error_blocks_same_region():
     east = Resource("compute.instance", "i-east", EAST, "east", {"firewall_ids": []})
     west = Resource("compute.instance", "i-west", WEST, "west", {"firewall_ids": []})
     inventory = Inventory(resources=[east, west], errors=[error(EAST, "network.firewall")])

@@ -3,7 +3,7 @@
 The HHS proposed rule of January 2025 (proposed 45 CFR 164.308(a)(1)) would require
 every regulated entity to keep a written inventory of the technology assets that create,
 receive, maintain or transmit ePHI. This module builds the cloud part of that
-inventory from a collected :class:`ztscan.model.Inventory`; assets outside the
+inventory from a collected :class:`ztscan.model.Inventory`. Assets outside the
 cloud (laptops, medical devices, software licences) must be added by hand.
 
 A fact that was not collected is shown as ``unknown``, never as a verdict.

@@ -58,7 +58,7 @@ GLOBAL = "global"
 
 @dataclass(frozen=True, order=True)
 class Scope:
-    """Where a resource lives: provider name, account (or subscription, project) and region."""
+    """Location of a resource: provider name, account (or subscription, project) and region."""
 
     provider: str
     account: str
@@ -145,9 +145,9 @@ class CollectionError:
     """A piece of inventory that could not be collected.
 
     ``kind`` names the resource kind whose data is missing. With no ``facts``, the
-    listing of that kind itself failed in ``scope`` (resources may be missing
-    entirely); with ``facts``, only those facts are missing, for ``resource_id``
-    when it is set or for every resource of the kind in the scope otherwise.
+    listing of that kind itself failed in ``scope``, so resources may be missing
+    entirely. With ``facts``, only those facts are missing: for ``resource_id``
+    when it is set, otherwise for every resource of the kind in the scope.
     """
 
     scope: Scope
@@ -196,7 +196,7 @@ class CollectionError:
 
 
 class ScopeState(str, enum.Enum):
-    """What happened to one scope during collection."""
+    """Outcome of collection for one scope."""
 
     SCANNED = "scanned"
     SKIPPED = "skipped"  # deliberately not scanned, for example a region that is not enabled
@@ -247,7 +247,7 @@ class Inventory:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a rule check returns for one resource."""
+    """Result of one rule check on one resource: status, message and evidence."""
 
     status: Status
     message: str

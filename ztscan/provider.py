@@ -96,7 +96,7 @@ class Provider(Protocol):
     def collect(self, options: Mapping[str, Any], context: CollectContext) -> Inventory:
         """Collect the inventory of one target described by ``options``.
 
-        ``options`` holds the parsed CLI options (or one entry of a tenants file).
+        ``options`` contains the parsed CLI options (or one entry of a tenants file).
         Access problems, throttling and time-outs are recorded in
         ``Inventory.errors``, never raised. Raise :class:`ConfigurationError` only for
         a mistake the user must fix before anything can be collected (a profile

@@ -49,8 +49,8 @@ class Report:
     # -- derived views ---------------------------------------------------
 
     def by_status(self, *statuses: Status) -> list[Finding]:
-        wanted = set(statuses)
-        return [finding for finding in self.findings if finding.status in wanted]
+        selected = set(statuses)
+        return [finding for finding in self.findings if finding.status in selected]
 
     @property
     def gaps(self) -> list[Finding]:
@@ -69,8 +69,8 @@ class Report:
         return {status.value: counts.get(status.value, 0) for status in Status}
 
     def severity_counts(self, statuses: Iterable[Status] = (Status.FAIL,)) -> dict[str, int]:
-        wanted = set(statuses)
-        counts = Counter(finding.severity.value for finding in self.findings if finding.status in wanted)
+        selected = set(statuses)
+        counts = Counter(finding.severity.value for finding in self.findings if finding.status in selected)
         return {severity.value: counts.get(severity.value, 0) for severity in Severity}
 
     def coverage(self) -> dict[str, dict[str, int]]:

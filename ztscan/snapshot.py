@@ -49,8 +49,8 @@ SUPPORTED_VERSIONS = (1,)
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 #: Default bound on the decompressed size of a snapshot (512 MiB), so that a gzip bomb cannot exhaust memory.
-#: NOTE: parsed into Python objects, a document near this bound takes several times its size in memory (an
-#: estimate, not measured); the largest inventories seen in tests are far smaller.
+#: NOTE: a document near this bound takes several times its size in memory once parsed into Python objects.
+#: That is an estimate, not a measurement; the largest inventories in the tests are far smaller.
 MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
 #: Maximum nesting depth of JSON arrays and objects in a snapshot; real inventories stay far below it.
 MAX_DEPTH = 64

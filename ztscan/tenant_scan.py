@@ -7,9 +7,9 @@ Tenants run in a pool of ``--max-tenants-concurrency`` threads. Each cloud
 API calls, shared by every tenant. At most ``slots`` targets of a cloud collect
 at once (a semaphore per cloud), and each collects with ``workers_per_target``
 threads, where ``slots = min(tenants concurrency, api concurrency)`` and
-``workers_per_target = max(1, api concurrency // slots)``. So the calls in
-flight against one cloud never exceed the budget (or ``slots`` when the budget
-is smaller than the tenant concurrency), and the share of each target is fixed
+``workers_per_target = max(1, api concurrency // slots)``. The calls in flight
+against one cloud therefore stay within the budget, or within ``slots`` when the
+budget is smaller than the tenant concurrency. The share of each target is fixed
 at the start, so a late tenant is never starved by an early one.
 
 NOTE: the AWS provider bounds its concurrent requests by ``max_workers``; the
@@ -85,7 +85,11 @@ class TenantOutcome:
 
 
 def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
-    """Collect every target of ``tenant`` and return its evaluated report; failures become ERROR, never raise."""
+    """Collect every target of ``tenant`` and return its evaluated report.
+
+    A failing target (denied role, missing secret, crashed collector) becomes ERROR
+    for that target instead of an exception, so one tenant never stops the others.
+    """
     began = time.monotonic()
     deadline = began + plan.tenant_timeout
     inventory = Inventory(started_at=utc_now())

@@ -164,7 +164,7 @@ def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | 
     if policy is not None:
         document = json.loads(policy["Policy"])
         facts.update(tls_enforced=denies_plain_http(document), min_tls_version=minimum_tls_version(document))
-    # NoSuchBucketPolicy was answered: no policy, so the policy cannot make the bucket public.
+    # GetBucketPolicy returned NoSuchBucketPolicy: with no policy, no policy grant can make the bucket public.
     policy_absent = policy is None and "tls_enforced" in facts
 
     effective: dict[str, bool] | None = None
@@ -197,7 +197,7 @@ def _public_facts(where: Target, name: str, arn: str, effective: dict[str, bool]
                   policy_absent: bool, facts: dict[str, Any]) -> None:
     """Set ``public``: the bucket policy or ACL grants access to everyone and no block neutralizes it.
 
-    A source is read only when it can change the answer: GetBucketPolicyStatus is
+    A source is read only when it can change the result: GetBucketPolicyStatus is
     skipped when the bucket has no policy or an effective RestrictPublicBuckets
     makes policy grants irrelevant, and GetBucketAcl is skipped when an effective
     IgnorePublicAcls makes ACL grants irrelevant. With the effective public access

@@ -124,7 +124,7 @@ class AwsSession:
         """Return the client configuration, with timeouts no longer than the time left before the deadline.
 
         botocore applies the timeouts to every attempt, so without this a server that
-        never responds holds each request for the full read timeout, past the deadline.
+        never responds keeps each request waiting for the full read timeout, past the deadline.
         """
         remaining = self.context.remaining() if self.context is not None else None
         if remaining is None:

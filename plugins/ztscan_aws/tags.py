@@ -22,8 +22,8 @@ PAGE_SIZE = 100
 
 
 def _list_tags(target: Target) -> dict[str, dict[str, str]]:
-    # NOTE: moto 5.2.5 lists every bucket of the account in every region, so the tests cannot
-    # show that AWS lists a bucket in its own region only; a bucket missing there stays untagged.
+    # NOTE: moto 5.2.5 lists every bucket of the account in every region, so the tests cannot show
+    # that AWS lists a bucket in its own region only. A bucket missing from that listing stays untagged.
     mappings = target.paginate("resourcegroupstaggingapi", "GetResources", "ResourceTagMappingList",
                                ResourceTypeFilters=list(RESOURCE_TYPES), PaginationConfig={"PageSize": PAGE_SIZE})
     return {m["ResourceARN"]: {t["Key"]: t.get("Value", "") for t in m.get("Tags", []) or []} for m in mappings}

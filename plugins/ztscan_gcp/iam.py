@@ -30,7 +30,7 @@ MFA_REASON = (
     "2-step verification is configured in Google Workspace or Cloud Identity, which the "
     "Cloud Resource Manager and IAM APIs do not expose to project credentials"
 )
-#: Why the password, MFA and sign-in rules cannot judge a Google account from project credentials.
+#: Reason the password, MFA and sign-in rules cannot judge a Google account from project credentials.
 USER_CREDENTIALS_REASON = (
     "the Google account's password, 2-step verification and sign-in activity are managed in Google Workspace "
     "or Cloud Identity, which project credentials cannot read"

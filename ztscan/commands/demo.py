@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, app: App) -> int:
         app.err.write(BANNER + "\n")
     with simulated_clinic() as options:
         inventory, report = run_scan(app, provider, options, settings, metadata={"simulated": True, "demo": True})
-    # The snapshot keeps the label, so 'ztscan evaluate' on it still says the account is simulated.
+    # The snapshot keeps the label, so a report from 'ztscan evaluate' on it still marks the account as simulated.
     inventory.metadata["simulated"] = True
     save_inventory(args, inventory, provider.name)
     return reporting.finish(app, report, args, prepared)

@@ -61,8 +61,9 @@ class TableReporter:
         target = ", ".join(f"{provider} {account}" for provider, account in accounts) or "no target"
         if report.metadata.get("simulated"):
             target += " (SIMULATED)"
+
         counts = report.status_counts()
-        state = ("INCOMPLETE: some data could not be collected; ERROR findings below say what and where"
+        state = ("INCOMPLETE: some data could not be collected; ERROR findings below show what and where"
                  if report.incomplete else "complete: every rule ran on the data it needs")
         lines = [
             f"ztscan {report.tool_version} report for {target}",
@@ -70,6 +71,7 @@ class TableReporter:
             f"Started {_time(report.started_at)}, finished {_time(report.finished_at)}.",
             f"Scan {state}.",
         ]
+
         evaluated = report.metadata.get("rules_evaluated", len(report.rules))
         installed = report.metadata.get("rules_installed", evaluated)
         rules_line = f"Rules: {evaluated} evaluated"
@@ -78,6 +80,7 @@ class TableReporter:
         idle = report.rules_without_findings()
         if idle:
             rules_line += (f"; {len(idle)} found nothing of their kind to check, listed at the end")
+
         lines += [
             rules_line + ".",
             f"Findings: {counts['FAIL']} FAIL, {counts['ERROR']} ERROR, {counts['PASS']} PASS, "

@@ -1,4 +1,4 @@
-"""How a rule is declared, and the read-only view of the inventory a rule receives."""
+"""Rule declaration, and the read-only view of the inventory that rules receive."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ class InventoryIndex:
 
         Several rules that need the same costly derivation of one resource (such as
         the parsed rules of a firewall) share it this way. ``compute`` must depend
-        only on the resource. An exception from ``compute`` is not kept, so every
-        rule that asks gets it raised again.
+        only on the resource. An exception from ``compute`` is not cached, so it is
+        raised again for every rule that requests the value.
         """
         key = (name, id(resource))
         entry = self._derived.get(key)

@@ -170,9 +170,9 @@ def _targets_covered(allow: FirewallRule, denies: Iterable[FirewallRule]) -> boo
 class ParsedRules:
     """A firewall's rules, parsed once and sorted for the exposure check.
 
-    ``allows`` holds the enabled ingress allow rules whose sources contain the
+    ``allows`` contains the enabled ingress allow rules whose sources contain the
     whole internet of some address family, with those families; other allows
-    cannot expose anything. ``denies`` holds the enabled ingress deny rules with
+    cannot expose anything. ``denies`` contains the enabled ingress deny rules with
     a priority and an internet source, the only denies that can shadow an allow.
     ``rules`` holds every rule when the caller asked for it, else None: most
     firewalls have no internet rule, so keeping only the two short tuples keeps
