@@ -10,6 +10,8 @@ Two extra paths, which the counter handles itself and never passes to moto:
 * ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n},
   "regions": {...}, "server_errors": {"service operation": n}}`` for every request
   since the last reset; ``server_errors`` counts the HTTP 5xx responses.
+  ``server_cpu_ms`` gives the CPU milliseconds the serving thread spent in moto
+  per operation (``time.thread_time``, the same names as ``calls``).
 * ``POST /_benchmark/calls/reset`` sets the counts back to zero.
 
 A request is named by the service in its SigV4 credential scope and by its
@@ -26,6 +28,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -44,6 +47,8 @@ class CountingApp:
         self.regions: Counter[str] = Counter()
         #: Requests that got an HTTP 5xx response, mostly operations moto does not implement.
         self.server_errors: Counter[str] = Counter()
+        #: CPU seconds the serving thread spent in moto per operation.
+        self.cpu: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -68,12 +73,18 @@ class CountingApp:
                     self.server_errors[name] += 1
             return start_response(status, headers, *args)
 
+        started = time.thread_time()
         try:
-            return self.app(environ, counting_start_response)
+            # moto builds the whole response body inside the call, so its CPU time is measured here.
+            return list(self.app(environ, counting_start_response))
         except Exception:
             with self.lock:
                 self.server_errors[name] += 1
             raise
+        finally:
+            spent = time.thread_time() - started
+            with self.lock:
+                self.cpu[name] += spent
 
     @staticmethod
     def _scope(environ: dict[str, Any]) -> tuple[str, str]:
@@ -115,9 +126,11 @@ class CountingApp:
                 self.counts.clear()
                 self.regions.clear()
                 self.server_errors.clear()
+                self.cpu.clear()
             payload = {"total": sum(self.counts.values()), "calls": dict(sorted(self.counts.items())),
                        "regions": dict(sorted(self.regions.items())),
-                       "server_errors": dict(sorted(self.server_errors.items()))}
+                       "server_errors": dict(sorted(self.server_errors.items())),
+                       "server_cpu_ms": {name: round(seconds * 1000, 1) for name, seconds in sorted(self.cpu.items())}}
         data = json.dumps(payload).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]

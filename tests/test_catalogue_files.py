@@ -139,3 +139,16 @@ def test_no_stale_not_covered(catalogues):
         for control in catalogue.controls:
             assert not (control.rules and control.not_covered), (
                 f"{catalogue.id}: {control.id} lists not_covered but rules {control.rules} map to it")
+
+
+def test_builtin_loader_reads_shipped_files_as_the_pure_python_loader_does():
+    """The shipped mapping files load with libyaml when available; the data must not change with the loader."""
+    import yaml
+
+    from ztscan.controls import BUILTIN_CATALOGUES
+    from ztscan.rulecatalogue import BUILTIN_LOADER
+
+    files = [mappings_path("rules.yaml")] + [mappings_path("catalogues", name) for name in BUILTIN_CATALOGUES]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=BUILTIN_LOADER) == yaml.load(text, Loader=yaml.SafeLoader), path.name

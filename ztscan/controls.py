@@ -33,7 +33,7 @@ import jsonschema
 
 from ztscan.matrix import ControlStatus, build_matrix
 from ztscan.provider import ConfigurationError
-from ztscan.rulecatalogue import RuleCatalogue, RuleMeta, load_rule_catalogue, mappings_path, read_yaml
+from ztscan.rulecatalogue import BUILTIN_LOADER, RuleCatalogue, RuleMeta, load_rule_catalogue, mappings_path, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def read_builtin_catalogues() -> list[Catalogue]:
     for name in BUILTIN_CATALOGUES:
         source = f"mappings/catalogues/{name}"
         text = mappings_path("catalogues", name).read_text(encoding="utf-8")
-        catalogues.append(parse_catalogue(read_yaml(text, source), source))
+        catalogues.append(parse_catalogue(read_yaml(text, source, loader=BUILTIN_LOADER), source))
     return catalogues
 
 

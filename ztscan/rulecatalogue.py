@@ -98,10 +98,19 @@ def _schema() -> dict[str, Any]:
 MAX_YAML_CHARS = 2_000_000
 
 
-def read_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
+#: Loader for the mapping files shipped inside the package: libyaml's safe loader when PyYAML
+#: was built with it (about ten times faster on the built-in files, measured in
+#: docs/benchmarks.md), the pure-Python one otherwise. User files keep ``yaml.SafeLoader``:
+#: libyaml's composer recurses in C, so a deeply nested hostile file could exhaust the C stack
+#: instead of raising the RecursionError that read_yaml reports.
+BUILTIN_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(text: str, source: str, loader: type[Any] = yaml.SafeLoader) -> Any:
     """Parse YAML safely, naming the file and line in the error.
 
-    ``loader`` may be a subclass of ``yaml.SafeLoader`` that resolves fewer types.
+    ``loader`` may be a subclass of ``yaml.SafeLoader`` that resolves fewer types, or
+    BUILTIN_LOADER for the files shipped with ztscan.
     Files larger than MAX_YAML_CHARS and documents nested deeper than Python's
     recursion limit raise ConfigurationError.
     """
@@ -159,7 +168,8 @@ def load_rule_catalogue(extra_files: Iterable[Path] = ()) -> RuleCatalogue:
     """Load the built-in rule catalogue plus any extra files from plugins."""
     catalogue = RuleCatalogue()
     builtin = mappings_path(BUILTIN_RULES_FILE)
-    for meta in parse_rule_catalogue(read_yaml(builtin.read_text(encoding="utf-8"), "mappings/rules.yaml"),
+    for meta in parse_rule_catalogue(read_yaml(builtin.read_text(encoding="utf-8"), "mappings/rules.yaml",
+                                                     loader=BUILTIN_LOADER),
                                      "mappings/rules.yaml"):
         catalogue.add(meta)
     for path in extra_files:
