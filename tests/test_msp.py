@@ -149,6 +149,27 @@ def test_denied_role_is_tenant_error(estate: dict[str, Any]) -> None:
     assert report["summary"]["status"]["PASS"] == 0
 
 
+def test_tenants_share_the_hub_session_and_its_sts_client(estate: dict[str, Any]) -> None:
+    """Tenants entered with the same hub profile assume their roles through one session and one STS client."""
+    from ztscan.tenant_targets import _HUB_CLIENTS, HubSessions, TargetFailed, expand_targets, resolve_options
+
+    hubs = HubSessions()
+    entries = [{"profile": "hub", "role_arn": f"arn:aws:iam::{CLIENT_ACCOUNT}:role/ZtscanAudit",
+                "external_id": f"clinic-{index}", "regions": ["us-east-1"]} for index in range(3)]
+    targets = [target for index, entry in enumerate(entries)
+               for target in expand_targets(Tenant(name=f"clinic-{index}", aws=(entry,)), "aws", entry, hubs)]
+    assert len({id(target.hub) for target in targets}) == 1
+    sessions = [resolve_options(target)["session"] for target in targets]
+    assert len({id(session) for session in sessions}) == 3  # each tenant keeps its own credentials
+    assert [key[0] for key in _HUB_CLIENTS[targets[0].hub]] == ["sts"]
+    # An unknown profile fails for every tenant that names it, not only the first.
+    unknown = {"profile": "no-such-profile", "role_arn": entries[0]["role_arn"]}
+    for _ in range(2):
+        with pytest.raises(TargetFailed, match="no-such-profile"):
+            for target in expand_targets(Tenant(name="lost", aws=(unknown,)), "aws", unknown, hubs):
+                resolve_options(target)
+
+
 def test_bad_secret_reference_names_field(estate: dict[str, Any]) -> None:
     message = estate["full"].record("broken-secret")["errors"][0]
     assert "tenant 'broken-secret'" in message

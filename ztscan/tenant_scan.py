@@ -33,7 +33,14 @@ from ztscan.provider import CollectContext, ConfigurationError
 from ztscan.report import Report
 from ztscan.rules.base import Rule
 from ztscan.scan import collect, evaluate_inventory, utc_now
-from ztscan.tenant_targets import Target, TargetFailed, expand_targets, failed_inventory, resolve_options
+from ztscan.tenant_targets import (
+    HubSessions,
+    Target,
+    TargetFailed,
+    expand_targets,
+    failed_inventory,
+    resolve_options,
+)
 from ztscan.tenants import CLOUDS, Tenant
 
 log = logging.getLogger(__name__)
@@ -68,6 +75,8 @@ class TenantPlan:
     catalogues: Sequence[Any]
     budget: ApiBudget
     tenant_timeout: float
+    #: Hub sessions shared by every tenant of the run that is entered with the same AWS profile.
+    hubs: HubSessions = field(default_factory=HubSessions)
 
 
 @dataclass
@@ -97,7 +106,7 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
     targets: list[Target] = []
     for cloud, entry in tenant.entries():
         try:
-            targets.extend(expand_targets(tenant, cloud, entry))
+            targets.extend(expand_targets(tenant, cloud, entry, plan.hubs))
         except TargetFailed as failure:
             _record_failure(inventory, records, cloud, failure)
         except ConfigurationError as exc:  # for example a cloud SDK that is not installed

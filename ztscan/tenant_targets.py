@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -39,6 +40,31 @@ DEFAULT_REGION = "us-east-1"
 # Creating boto3 sessions and clients touches botocore's shared loaders, which are not thread-safe.
 _BOTO_LOCK = threading.Lock()
 _LOADER: list[Any] = []
+#: Clients that hub sessions use for the tenant calls (AssumeRole, ListAccounts), per session, service,
+#: region and endpoint. Keyed weakly, so they go with the run's HubSessions.
+_HUB_CLIENTS: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str | None], Any]]" = weakref.WeakKeyDictionary()
+
+
+class HubSessions:
+    """The hub boto3 sessions of one tenant run, one per AWS profile (None: the default credential chain).
+
+    Every tenant entered with the same hub credentials shares one session and its STS
+    client. A new session and client per tenant cost about 15 ms of CPU each, which
+    at hundreds of tenants is seconds of a CPU-bound run (docs/benchmarks.md).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str | None, Any] = {}
+
+    def session(self, scope: Scope, profile: str | None) -> Any:
+        with self._lock:
+            session = self._sessions.get(profile)
+            if session is None:
+                # A profile missing from the AWS files fails here or when the session's first client is
+                # created; clients are cached only once created, so every tenant naming it records the failure.
+                session = self._sessions[profile] = _hub_session(scope, profile)
+            return session
 
 
 class TargetFailed(Exception):
@@ -88,10 +114,14 @@ def failed_inventory(failure: TargetFailed) -> Inventory:
     return Inventory(errors=errors, scopes=[ScopeRecord(failure.scope, ScopeState.FAILED, failure.message)])
 
 
-def expand_targets(tenant: Tenant, cloud: str, entry: Mapping[str, Any]) -> list[Target]:
-    """Return the targets of one cloud entry; raise TargetFailed when the entry cannot be entered at all."""
+def expand_targets(tenant: Tenant, cloud: str, entry: Mapping[str, Any],
+                   hubs: HubSessions | None = None) -> list[Target]:
+    """Return the targets of one cloud entry; raise TargetFailed when the entry cannot be entered at all.
+
+    ``hubs`` shares hub sessions between the tenants of one run; without it the entry gets its own.
+    """
     if cloud == "aws":
-        return _aws_targets(tenant, entry)
+        return _aws_targets(tenant, entry, hubs if hubs is not None else HubSessions())
     if cloud == "azure":
         return [_azure_target(tenant, entry)]
     return [_gcp_target(tenant, entry)]
@@ -121,16 +151,18 @@ def _aws_options(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {key: entry[key] for key in ("regions", "endpoint_url") if key in entry}
 
 
-def _aws_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Target]:
+def _aws_targets(tenant: Tenant, entry: Mapping[str, Any], hubs: HubSessions) -> list[Target]:
     profile = entry.get("profile")
     if entry.get("role_arn"):
         account = entry["role_arn"].split(":")[4]
-        hub = _hub_session(Scope("aws", account, GLOBAL), profile)
+        hub = hubs.session(Scope("aws", account, GLOBAL), profile)
         role = RoleSpec(entry["role_arn"], entry.get("external_id"), _session_name(tenant, entry))
         return [Target("aws", account, _aws_options(entry), role=role, hub=hub)]
     if entry.get("organization"):
-        return _organization_targets(tenant, entry)
+        return _organization_targets(tenant, entry, hubs)
     scope = Scope("aws", f"profile:{profile}", GLOBAL)
+    # Not shared through ``hubs``: the provider creates its clients from this session under its own lock,
+    # so two tenants scanned at the same time must not hold the same session.
     options = {**_aws_options(entry), "profile": profile, "session": _hub_session(scope, profile)}
     return [Target("aws", scope.account, options)]
 
@@ -185,14 +217,25 @@ def _hub_session(scope: Scope, profile: str | None) -> Any:
 
 
 def _client(session: Any, service: str, entry_or_options: Mapping[str, Any]) -> Any:
+    """Return the client of ``session`` for a tenant call, created once per session, service and endpoint.
+
+    botocore clients are thread-safe, so tenants scanned at the same time share it.
+    """
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
-    kwargs: dict[str, Any] = {"region_name": session.region_name or DEFAULT_REGION, "config": config}
-    if entry_or_options.get("endpoint_url"):
-        kwargs["endpoint_url"] = entry_or_options["endpoint_url"]
+    region = session.region_name or DEFAULT_REGION
+    endpoint = entry_or_options.get("endpoint_url") or None
+    key = (service, region, endpoint)
     with _BOTO_LOCK:
-        return session.client(service, **kwargs)
+        clients = _HUB_CLIENTS.setdefault(session, {})
+        client = clients.get(key)
+        if client is None:
+            config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
+            kwargs: dict[str, Any] = {"region_name": region, "config": config}
+            if endpoint:
+                kwargs["endpoint_url"] = endpoint
+            client = clients[key] = session.client(service, **kwargs)
+        return client
 
 
 def _call_failed(scope: Scope, service: str, operation: str, exc: Exception) -> TargetFailed:
@@ -239,10 +282,10 @@ def _assumed_session(target: Target) -> Any:
     return _boto3_session(credentials=refreshable, region_name=target.hub.region_name or DEFAULT_REGION)
 
 
-def _organization_targets(tenant: Tenant, entry: Mapping[str, Any]) -> list[Target]:
+def _organization_targets(tenant: Tenant, entry: Mapping[str, Any], hubs: HubSessions) -> list[Target]:
     organization = entry["organization"]
     scope = Scope("aws", "organization", GLOBAL)
-    hub = _hub_session(scope, entry.get("profile"))
+    hub = hubs.session(scope, entry.get("profile"))
     lister = hub
     if organization.get("management_role_arn"):
         management = RoleSpec(organization["management_role_arn"], organization.get("management_external_id"),
