@@ -93,6 +93,10 @@ def encryption_facts(configuration: dict[str, Any] | None) -> dict[str, Any]:
     return {"encrypted": True, "encryption": ENCRYPTION_NAMES.get(algorithm, algorithm), "key_type": key_type}
 
 
+#: The largest MaxBuckets that ListBuckets accepts.
+LIST_BUCKETS_PAGE_SIZE = 10_000
+
+
 def bucket_region(location: str | None) -> str:
     """Map GetBucketLocation's LocationConstraint to a region name."""
     if not location:
@@ -113,7 +117,10 @@ def read_block(read: Callable[[], dict[str, Any]]) -> dict[str, bool]:
 def collect_buckets(target: Target, regions: set[str]) -> None:
     """Add every bucket located in one of ``regions``; ``target`` is the account-wide (global) target."""
     try:
-        buckets = target.paginate("s3", "ListBuckets", "Buckets")
+        # Any request parameter makes S3 return each bucket's region (BucketRegion), which saves a
+        # GetBucketLocation per bucket; MaxBuckets at its largest value also keeps the pages few.
+        buckets = target.paginate("s3", "ListBuckets", "Buckets",
+                                  PaginationConfig={"PageSize": LIST_BUCKETS_PAGE_SIZE})
     except ApiFailure as failure:
         target.record(failure, BUCKET)
         return
@@ -123,19 +130,24 @@ def collect_buckets(target: Target, regions: set[str]) -> None:
     except ApiFailure as failure:
         target.record(failure, BUCKET, ("public_access_blocked", "public"))
         account_block = None
-    target.map(lambda bucket: _collect_bucket(target, bucket["Name"], account_block, regions), buckets)
+    target.map(lambda bucket: _collect_bucket(target, bucket, account_block, regions), buckets)
 
 
-def _collect_bucket(target: Target, name: str, account_block: dict[str, bool] | None, regions: set[str]) -> None:
+def _collect_bucket(target: Target, bucket: dict[str, Any], account_block: dict[str, bool] | None,
+                    regions: set[str]) -> None:
+    name = bucket["Name"]
     arn = f"arn:{target.partition}:s3:::{name}"
-    try:
-        location = target.call("s3", "GetBucketLocation", Bucket=name).get("LocationConstraint")
-    except ApiFailure as failure:
-        # Without the region the bucket cannot be read reliably, so every fact stays uncollected.
-        target.record(failure, BUCKET, BUCKET_FACTS, arn)
-        target.add(BUCKET, arn, name, {})
-        return
-    region = bucket_region(location)
+    region = bucket.get("BucketRegion")
+    if not region:
+        # S3-compatible endpoints and simulators may leave BucketRegion out of the listing.
+        try:
+            location = target.call("s3", "GetBucketLocation", Bucket=name).get("LocationConstraint")
+        except ApiFailure as failure:
+            # Without the region the bucket cannot be read reliably, so every fact stays uncollected.
+            target.record(failure, BUCKET, BUCKET_FACTS, arn)
+            target.add(BUCKET, arn, name, {})
+            return
+        region = bucket_region(location)
     if region not in regions:
         log.debug("bucket %s is in %s, outside the scanned regions", name, region)
         return
