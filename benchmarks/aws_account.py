@@ -318,6 +318,21 @@ def census(endpoint: str, regions: list[str]) -> dict[str, Any]:
     return result
 
 
+def warm_regions(endpoint: str) -> list[str]:
+    """Touch EC2 in every region DescribeRegions lists, and return those regions.
+
+    moto creates a region's EC2 backend, with its default VPC, subnets and security
+    group, on the first request to that region. Without this, whichever scanner
+    reaches a region first pays for that in its measured time.
+    """
+    session = _session(endpoint)
+    ec2 = session.client("ec2", region_name=HOME_REGION, endpoint_url=endpoint)
+    regions = sorted(region["RegionName"] for region in ec2.describe_regions()["Regions"])
+    for region in regions:
+        session.client("ec2", region_name=region, endpoint_url=endpoint).describe_vpcs()
+    return regions
+
+
 def _pages(items: int, page_size: int) -> int:
     """Calls needed to list ``items`` at ``page_size`` per page: an empty listing still takes one call."""
     return max(1, math.ceil(items / page_size))

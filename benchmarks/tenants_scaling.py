@@ -14,7 +14,11 @@ processes started together, then combined with ``ztscan merge``. That wall
 time covers the slowest shard plus the merge.
 
 All tenants share one moto server process, so the server's own throughput is
-part of every figure; a real cloud serves tenants in parallel.
+part of every figure; a real cloud serves tenants in parallel. The moto server
+answers each request with CPU work in one Python process on the same cores, so
+its CPU time during a run is a floor under that run's wall time. The script
+prints it next to each run, and as "floor x one tenant": the smallest ratio to
+one tenant's wall time that the simulator allows, however fast ztscan is.
 """
 
 from __future__ import annotations
@@ -152,7 +156,9 @@ def main() -> None:
             for count in counts:
                 for _ in range(args.repeat):
                     server.reset_calls()
+                    server_cpu = server.cpu_seconds()
                     rows.append(measure(server.endpoint, Path(temporary), count, args.concurrency))
+                    rows[-1]["moto_server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 2)
                     calls = server.calls()
                     rows[-1]["api_calls"] = calls["total"]
                     rows[-1]["api_calls_per_tenant"] = round(calls["total"] / count, 1)
@@ -169,12 +175,17 @@ def main() -> None:
     for row in rows:
         row["per_tenant_seconds"] = round(row["wall_seconds"] / row["tenants"], 3)
         row["ratio_to_one_tenant"] = round(row["wall_seconds"] / alone, 2)
-    print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "per tenant s", "x one tenant", "RSS MiB",
-                 "complete", "calls per tenant"),
+        if "moto_server_cpu_seconds" in row:
+            row["simulator_floor_ratio"] = round(row["moto_server_cpu_seconds"] / alone, 2)
+    print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "moto CPU s", "per tenant s", "x one tenant",
+                 "floor x one tenant", "RSS MiB", "complete", "calls per tenant"),
                 [(row["tenants"], row.get("shards", 1), row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
-                  row["per_tenant_seconds"], row["ratio_to_one_tenant"], row["max_rss_mib"],
-                  row.get("complete_tenants", ""), row.get("api_calls_per_tenant", "")) for row in rows])
-    path = write_result("tenants_scaling", {"machine": machine_description(), "runs": rows})
+                  row.get("moto_server_cpu_seconds", ""), row["per_tenant_seconds"], row["ratio_to_one_tenant"],
+                  row.get("simulator_floor_ratio", ""), row["max_rss_mib"], row.get("complete_tenants", ""),
+                  row.get("api_calls_per_tenant", "")) for row in rows])
+    path = write_result("tenants_scaling", {"machine": machine_description(),
+                                            "command": "python benchmarks/tenants_scaling.py " + " ".join(sys.argv[1:]),
+                                            "runs": rows})
     print(f"result written to {path}")
 
 
