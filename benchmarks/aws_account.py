@@ -431,6 +431,8 @@ GATEWAY_LISTINGS = (
 #: S3 request names from moto_server.py, mapped to the S3 API operation.
 S3_REQUEST_NAMES = {
     "s3 GET service": "s3 ListBuckets",
+    # ztscan lists buckets with MaxBuckets, so that S3 includes each bucket's region.
+    "s3 GET service?max-buckets": "s3 ListBuckets",
     "s3 GET bucket?location": "s3 GetBucketLocation",
     "s3 GET bucket?encryption": "s3 GetBucketEncryption",
     "s3 GET bucket?policy": "s3 GetBucketPolicy",

@@ -18,7 +18,7 @@ Fairness settings: moto with MOTO_EC2_LOAD_DEFAULT_AMIS=false, Prowler with
 directory. Before the first measurement every region's EC2 backend is created
 (``warm_regions``), so neither scanner pays for moto's first touch of a region.
 
-The moto server runs on the same cores as the scanners and answers each request
+The moto server runs on the same cores as the scanners and serves each request
 with CPU work in one Python process. Its CPU time while serving a scanner is
 therefore a floor under that scanner's wall time on this machine. The script
 prints it as the "simulator floor": the server's CPU time during the ztscan run
@@ -155,7 +155,7 @@ def main() -> int:
         cpu_ratio = ours["cpu_seconds"] / theirs["cpu_seconds"]
         ratios[mode]["cpu_time"] = round(cpu_ratio, 3)
         # moto serves requests in one Python process on the same cores: its CPU time while
-        # answering ztscan bounds ztscan's wall time from below, whatever ztscan does.
+        # serving ztscan bounds ztscan's wall time from below, whatever ztscan does.
         ratios[mode]["simulator_floor"] = round(ours["moto_server_cpu_seconds"] / theirs["wall_seconds"], 3)
         rows.append([mode, "ztscan/prowler", f"{wall_ratio:.3f}", f"{cpu_ratio:.3f}", f"{memory_ratio:.3f}",
                      "", "", "", f"{ratios[mode]['simulator_floor']:.3f}"])

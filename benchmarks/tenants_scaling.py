@@ -15,7 +15,7 @@ time covers the slowest shard plus the merge.
 
 All tenants share one moto server process, so the server's own throughput is
 part of every figure; a real cloud serves tenants in parallel. The moto server
-answers each request with CPU work in one Python process on the same cores, so
+serves each request with CPU work in one Python process on the same cores, so
 its CPU time during a run is a floor under that run's wall time. The script
 prints it next to each run, and as "floor x one tenant": the smallest ratio to
 one tenant's wall time that the simulator allows, however fast ztscan is.

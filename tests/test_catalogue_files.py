@@ -141,7 +141,7 @@ def test_no_stale_not_covered(catalogues):
                 f"{catalogue.id}: {control.id} lists not_covered but rules {control.rules} map to it")
 
 
-def test_builtin_loader_reads_shipped_files_as_the_pure_python_loader_does():
+def test_builtin_loader_same_data():
     """The shipped mapping files load with libyaml when available; the data must not change with the loader."""
     import yaml
 

@@ -149,7 +149,7 @@ def test_denied_role_is_tenant_error(estate: dict[str, Any]) -> None:
     assert report["summary"]["status"]["PASS"] == 0
 
 
-def test_tenants_share_the_hub_session_and_its_sts_client(estate: dict[str, Any]) -> None:
+def test_tenants_share_hub_session(estate: dict[str, Any]) -> None:
     """Tenants entered with the same hub profile assume their roles through one session and one STS client."""
     from ztscan.tenant_targets import _HUB_CLIENTS, HubSessions, TargetFailed, expand_targets, resolve_options
 

@@ -61,8 +61,8 @@ class HubSessions:
         with self._lock:
             session = self._sessions.get(profile)
             if session is None:
-                # A profile missing from the AWS files fails here or when the session's first client is
-                # created; clients are cached only once created, so every tenant naming it records the failure.
+                # A profile missing from the AWS files fails here or when the session's first client is created.
+                # Clients are cached only after they are created, so every tenant naming it records the failure.
                 session = self._sessions[profile] = _hub_session(scope, profile)
             return session
 

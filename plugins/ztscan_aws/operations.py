@@ -55,8 +55,8 @@ _OPERATIONS = {
         ("GetGroupPolicy", "an inline group policy"),
     ],
     "s3": [
-        ("ListBuckets", "buckets"),
-        ("GetBucketLocation", "bucket region"),
+        ("ListBuckets", "buckets, with each bucket's region"),
+        ("GetBucketLocation", "bucket region, when the listing does not give it"),
         ("GetBucketEncryption", "default encryption"),
         ("GetBucketPolicy", "TLS enforcement"),
         ("GetPublicAccessBlock", "bucket public access block"),
