@@ -53,12 +53,14 @@ MIX = {
 class MotoServer:
     """benchmarks/moto_server.py run as a child process; stop it with :meth:`stop`."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_ms: float = 0.0) -> None:
+        """Start the server; ``latency_ms`` delays every API request without using CPU (see moto_server.py)."""
         env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false")
         # moto prints a traceback for every operation it does not implement, so stderr goes to a file.
         self.log = tempfile.NamedTemporaryFile(prefix="moto-server-", suffix=".log", delete=False)  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().parent / "moto_server.py")],
+            [sys.executable, str(Path(__file__).resolve().parent / "moto_server.py"),
+             "--latency-ms", str(latency_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):

@@ -1,6 +1,9 @@
 """A moto server on 127.0.0.1 that counts the AWS API requests it serves.
 
-Run as a child process by the AWS benchmarks: ``python benchmarks/moto_server.py``.
+Run as a child process by the AWS benchmarks: ``python benchmarks/moto_server.py
+[--latency-ms N]``. With ``--latency-ms``, every API request waits N milliseconds
+before moto handles it, without using CPU (``time.sleep``), as a stand-in for the
+network and service time of a real cloud API.
 It prints ``PORT <number>`` once it listens and serves until its standard input
 closes. Set ``MOTO_EC2_LOAD_DEFAULT_AMIS=false`` in its environment to skip the
 default AMIs.
@@ -41,8 +44,10 @@ _CONTROL_PREFIX = "/_benchmark/calls"
 class CountingApp:
     """WSGI middleware that counts requests by service and operation before moto handles them."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]):
+    def __init__(self, app: Callable[..., Iterable[bytes]], latency: float = 0.0):
         self.app = app
+        #: Seconds each API request waits before moto handles it.
+        self.latency = latency
         self.counts: Counter[str] = Counter()
         self.regions: Counter[str] = Counter()
         #: Requests that got an HTTP 5xx response, mostly operations moto does not implement.
@@ -73,6 +78,8 @@ class CountingApp:
                     self.server_errors[name] += 1
             return start_response(status, headers, *args)
 
+        if self.latency:
+            time.sleep(self.latency)
         started = time.thread_time()
         try:
             # moto builds the whole response body inside the call, so its CPU time is measured here.
@@ -137,14 +144,21 @@ class CountingApp:
 
 
 def main() -> int:
+    import argparse
+
     from moto.server import ThreadedMotoServer
+
+    parser = argparse.ArgumentParser(description="moto on 127.0.0.1 with a request counter")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="milliseconds each API request waits before moto handles it (default: 0)")
+    args = parser.parse_args()
 
     # werkzeug logs a traceback for every request moto cannot serve; the counter records those as server_errors.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     # werkzeug's request handler reads server.app on every request, so wrapping it here counts everything.
-    server._server.app = CountingApp(server._server.app)
+    server._server.app = CountingApp(server._server.app, latency=args.latency_ms / 1000)
     print(f"PORT {server.get_host_and_port()[1]}", flush=True)
     sys.stdin.read()
     server.stop()

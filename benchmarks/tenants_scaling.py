@@ -1,6 +1,7 @@
 """Wall time of ``ztscan scan --tenants`` against the number of tenants, each an AWS account in moto.
 
 Usage: python benchmarks/tenants_scaling.py [--tenants 1,10,25,50] [--concurrency 4] [--repeat 1] [--shards 2]
+[--latency-ms 0]
 
 One moto server on 127.0.0.1 (benchmarks/moto_server.py) contains every
 simulated tenant: an AWS account with a few resources, entered by assuming a
@@ -19,6 +20,11 @@ serves each request with CPU work in one Python process on the same cores, so
 its CPU time during a run is a floor under that run's wall time. The script
 prints it next to each run, and as "floor x one tenant": the smallest ratio to
 one tenant's wall time that the simulator allows, however fast ztscan is.
+
+``--latency-ms N`` makes every API request wait N milliseconds in the server
+before moto handles it, without using CPU: a stand-in for the round trip and
+service time of a real cloud API, where a scan mostly waits. Without it the
+server responds at once and every figure is bound by CPU time.
 """
 
 from __future__ import annotations
@@ -142,13 +148,15 @@ def main() -> None:
     parser.add_argument("--tenants", default="1,10,25,50", help="comma-separated tenant counts (default: 1,10,25,50)")
     parser.add_argument("--concurrency", type=int, default=4, help="--max-tenants-concurrency (default: 4)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tenant count (default: 1)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="milliseconds each API request waits in the server, without CPU (default: 0)")
     parser.add_argument("--shards", type=int, default=0,
                         help="also scan the largest count as this many concurrent shards plus a merge (default: off)")
     args = parser.parse_args()
     counts = [int(value) for value in args.tenants.split(",")]
     reexec_in_loopback_namespace()
 
-    server = MotoServer()
+    server = MotoServer(latency_ms=args.latency_ms)
     rows = []
     try:
         populate_tenants(server.endpoint, max(counts))
@@ -158,6 +166,7 @@ def main() -> None:
                     server.reset_calls()
                     server_cpu = server.cpu_seconds()
                     rows.append(measure(server.endpoint, Path(temporary), count, args.concurrency))
+                    rows[-1]["latency_ms"] = args.latency_ms
                     rows[-1]["moto_server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 2)
                     calls = server.calls()
                     rows[-1]["api_calls"] = calls["total"]

@@ -1,24 +1,36 @@
-"""Tests of the per-cloud API budget shared by tenant scans (ztscan.tenant_scan.ApiBudget)."""
+"""Tests of the per-cloud API budget shared by tenant scans (ztscan.tenant_scan.ApiBudget, RequestSlots).
+
+The last tests run tenant scans through the CLI against moto's server on
+127.0.0.1, behind a WSGI layer that delays each request for a moment and records
+how many were in flight at once.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from ztscan.provider import RequestSlots
 from ztscan.tenant_scan import ApiBudget
 
 
 @pytest.mark.parametrize(("api", "tenants", "slots", "workers"), [
-    pytest.param(16, 4, 4, 4, id="default"),
-    pytest.param(16, 8, 8, 2, id="more-tenants"),
-    pytest.param(16, 32, 16, 1, id="tenants-above-budget"),
+    pytest.param(16, 4, 4, 16, id="default"),
+    pytest.param(16, 8, 8, 16, id="more-tenants"),
+    pytest.param(16, 32, 16, 16, id="tenants-above-budget"),
     pytest.param(4, 1, 1, 4, id="one-tenant"),
-    pytest.param(10, 4, 4, 2, id="uneven"),
+    pytest.param(10, 4, 4, 10, id="uneven"),
 ])
 def test_budget_split(api: int, tenants: int, slots: int, workers: int) -> None:
     budget = ApiBudget(api, tenants)
     assert budget.slots == slots
     assert budget.workers_per_target == workers
-    assert budget.slots * budget.workers_per_target <= max(api, budget.slots)
+    assert budget.requests["aws"].size == api
 
 
 def test_budget_slots_per_cloud() -> None:
@@ -28,3 +40,160 @@ def test_budget_slots_per_cloud() -> None:
         azure_free = budget._semaphores["azure"].acquire(blocking=False)
     assert aws_free is False
     assert azure_free is True
+
+
+def _peak_in_flight(slots: RequestSlots, threads: int, hold: float = 0.02) -> int:
+    """Run ``threads`` threads that each hold a slot for ``hold`` seconds; return the most held at once."""
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def work() -> None:
+        with slots.slot():
+            with lock:
+                state["now"] += 1
+                state["peak"] = max(state["peak"], state["now"])
+            time.sleep(hold)
+            with lock:
+                state["now"] -= 1
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+    return state["peak"]
+
+
+def test_request_slots_bound_threads() -> None:
+    assert _peak_in_flight(RequestSlots(3), threads=12) == 3
+
+
+def test_request_slots_nested_call_no_deadlock() -> None:
+    slots = RequestSlots(1)
+    finished = threading.Event()
+
+    def nested() -> None:
+        with slots.slot(), slots.slot():
+            pass
+        finished.set()
+
+    thread = threading.Thread(target=nested, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    assert finished.is_set()
+    # The slot is free again afterwards.
+    assert _peak_in_flight(slots, threads=2) == 1
+
+
+# -- tenant runs against a moto server ---------------------------------------------------------
+
+HOLD_SECONDS = 0.03
+TENANT_ACCOUNTS = ["210000000000", "210000000001", "210000000002"]
+
+
+class InFlight:
+    """WSGI layer: delays each request by HOLD_SECONDS and records the most requests in flight at once."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+        self.hold = 0.0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            if self.hold:
+                time.sleep(self.hold)
+            return list(self.app(environ, start_response))
+        finally:
+            with self.lock:
+                self.now -= 1
+
+    def reset(self, hold: float) -> None:
+        with self.lock:
+            self.peak = 0
+            self.hold = hold
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[tuple[str, InFlight]]:
+    import logging
+
+    import boto3
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    layer = InFlight(DomainDispatcherApplication(create_backend_app))
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            self._server = make_server(self._ip_address, self._port, layer, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever(poll_interval=0.02)
+
+    server = Server(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/ztscan-test-config")
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ztscan-test-credentials")
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        hub = boto3.Session(region_name="us-east-1")
+        for account in TENANT_ACCOUNTS:
+            credentials = hub.client("sts", endpoint_url=url).assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/Setup", RoleSessionName="setup")["Credentials"]
+            tenant = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                   aws_secret_access_key=credentials["SecretAccessKey"],
+                                   aws_session_token=credentials["SessionToken"], region_name="us-east-1")
+            s3 = tenant.client("s3", endpoint_url=url)
+            for index in range(6):
+                s3.create_bucket(Bucket=f"budget-{account}-{index}")
+        yield url, layer
+    server.stop()
+
+
+def _tenants_file(directory: Path, url: str, accounts: list[str]) -> Path:
+    lines = ["version: 1", "defaults:", "  aws:", "    regions: [us-east-1]", f"    endpoint_url: {url}", "tenants:"]
+    for account in accounts:
+        lines += [f"  - name: clinic-{account[-3:]}", "    aws:",
+                  f"      role_arn: arn:aws:iam::{account}:role/ZtscanAudit", f"      external_id: x-{account}"]
+    path = directory / f"tenants-{len(accounts)}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(directory: Path, url: str, accounts: list[str], api: int, tenants: int) -> int:
+    from ztscan.cli import main
+
+    path = _tenants_file(directory, url, accounts)
+    return main(["scan", "--tenants", str(path), "--output-dir", str(directory / f"out-{len(accounts)}"),
+                 "--max-api-concurrency", str(api), "--max-tenants-concurrency", str(tenants),
+                 "--fail-on", "none", "--allow-incomplete"])
+
+
+def test_tenants_stay_within_api_budget(moto_endpoint: tuple[str, InFlight], tmp_path: Path) -> None:
+    url, layer = moto_endpoint
+    layer.reset(HOLD_SECONDS)
+    assert _run(tmp_path, url, TENANT_ACCOUNTS, api=4, tenants=3) == 0
+    assert 2 <= layer.peak <= 4
+
+
+def test_lone_tenant_uses_whole_budget(moto_endpoint: tuple[str, InFlight], tmp_path: Path) -> None:
+    """One tenant may use the calls that absent tenants leave idle (a fixed share would be 6 // 3 = 2)."""
+    url, layer = moto_endpoint
+    layer.reset(HOLD_SECONDS)
+    assert _run(tmp_path, url, TENANT_ACCOUNTS[:1], api=6, tenants=3) == 0
+    assert 3 <= layer.peak <= 6

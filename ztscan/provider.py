@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, runtime_checkable
 
@@ -57,6 +60,35 @@ class ApiOperation:
     credential: bool = False
 
 
+class RequestSlots:
+    """A bound on the concurrent API calls of several collections together: the tenants of one run.
+
+    A thread takes one slot for its outermost call and gives it back when the call
+    ends. Calls nested inside it run in that slot, so nesting cannot deadlock.
+    Python's semaphore wakes waiting threads in the order they began to wait, but a
+    call that arrives just as a slot is released can take it first, so the order
+    is close to first come, first served, not exactly.
+    """
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+        self._depth = threading.local()
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        depth = getattr(self._depth, "value", 0)
+        if depth == 0:
+            self._semaphore.acquire()
+        self._depth.value = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.value = depth
+            if depth == 0:
+                self._semaphore.release()
+
+
 @dataclass
 class CollectContext:
     """Limits and switches shared by every collection in one run."""
@@ -68,6 +100,14 @@ class CollectContext:
     #: Re-raise unexpected collector exceptions instead of recording them (for plugin authors).
     strict: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A bound shared with other collections of the run (tenant mode); providers take a slot per API call.
+    request_slots: RequestSlots | None = None
+
+    def request_slot(self) -> contextlib.AbstractContextManager[None]:
+        """Return a context that takes one of the shared request slots, or does nothing without them."""
+        if self.request_slots is None:
+            return contextlib.nullcontext()
+        return self.request_slots.slot()
 
     def remaining(self) -> float | None:
         """Return the seconds left before the deadline, or None when there is no deadline."""

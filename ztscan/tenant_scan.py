@@ -4,17 +4,18 @@ Concurrency model
 -----------------
 Tenants run in a pool of ``--max-tenants-concurrency`` threads. Each cloud
 (aws, azure, gcp) has its own budget of ``--max-api-concurrency`` concurrent
-API calls, shared by every tenant. At most ``slots`` targets of a cloud collect
-at once (a semaphore per cloud), and each collects with ``workers_per_target``
-threads, where ``slots = min(tenants concurrency, api concurrency)`` and
-``workers_per_target = max(1, api concurrency // slots)``. The calls in flight
-against one cloud therefore stay within the budget, or within ``slots`` when the
-budget is smaller than the tenant concurrency. The share of each target is fixed
-at the start, so a late tenant is never starved by an early one.
+API calls, shared by every tenant through one :class:`RequestSlots` per cloud:
+every provider call takes a slot for the time of the call. At most ``slots``
+targets of a cloud collect at once (a semaphore per cloud), where ``slots =
+min(tenants concurrency, api concurrency)``, and each may use up to the whole
+budget (``workers_per_target``). A tenant running alone, or the last tenants
+of a run, therefore use the calls the others leave idle, and the calls in
+flight against one cloud never exceed the budget. Waiting calls are woken in
+about the order they began to wait (see RequestSlots), so every running tenant
+keeps getting slots.
 
-NOTE: the AWS provider bounds its concurrent requests by ``max_workers``; the
-Azure and GCP providers bound the subscriptions or projects they collect at
-once, which bounds requests only while each of those collects serially.
+A provider takes the slots in its one place of API calls: per request for AWS,
+and per call (a whole listing, page after page) for Azure and GCP.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, Iterator, Sequence
 
 from ztscan.app import App
 from ztscan.model import Inventory, ScopeState
-from ztscan.provider import CollectContext, ConfigurationError
+from ztscan.provider import CollectContext, ConfigurationError, RequestSlots
 from ztscan.report import Report
 from ztscan.rules.base import Rule
 from ztscan.scan import collect, evaluate_inventory, utc_now
@@ -56,8 +57,10 @@ class ApiBudget:
 
     def __init__(self, max_api_concurrency: int, max_tenants_concurrency: int):
         self.slots = max(1, min(max_tenants_concurrency, max_api_concurrency))
-        self.workers_per_target = max(1, max_api_concurrency // self.slots)
+        self.workers_per_target = max(1, max_api_concurrency)
         self._semaphores = {cloud: threading.BoundedSemaphore(self.slots) for cloud in CLOUDS}
+        #: The API calls in flight against each cloud, over all tenants.
+        self.requests = {cloud: RequestSlots(max_api_concurrency) for cloud in CLOUDS}
 
     @contextmanager
     def slot(self, cloud: str) -> Iterator[None]:
@@ -189,7 +192,8 @@ def _collect_target(target: Target, plan: TenantPlan, deadline: float) -> tuple[
                                    "the tenant's time limit (--tenant-timeout) passed before this target started")
             options = resolve_options(target)
             provider = plan.app.provider(target.cloud)
-            context = CollectContext(deadline=deadline, max_workers=plan.budget.workers_per_target)
+            context = CollectContext(deadline=deadline, max_workers=plan.budget.workers_per_target,
+                                     request_slots=plan.budget.requests[target.cloud])
             inventory = collect(provider, options, context)
         except TargetFailed as failure:
             record.update(state="failed", code=failure.code, message=failure.message)

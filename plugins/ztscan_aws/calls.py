@@ -51,8 +51,9 @@ class Collection:
         self._lock = threading.Lock()
         #: Listings that several collectors read, loaded once per key (see :meth:`shared`).
         self._shared: dict[tuple[str, ...], _Shared] = {}
-        #: Bounds concurrent API requests across the collector pool and the detail pool together.
-        self.requests = threading.BoundedSemaphore(max(1, context.max_workers))
+        #: Bounds concurrent API requests across the collector pool and the detail pool together,
+        #: and within the slots shared with the other collections of a tenant run.
+        self.requests = _RequestBound(threading.BoundedSemaphore(max(1, context.max_workers)), context)
         self.detail_pool = ThreadPoolExecutor(max_workers=max(1, context.max_workers), thread_name_prefix="ztscan-aws-detail")
 
     def add(self, resource: Resource) -> Resource:
@@ -102,6 +103,31 @@ class Collection:
 
     def close(self) -> None:
         self.detail_pool.shutdown(wait=True)
+
+
+class _RequestBound:
+    """The context held around one request: this collection's own bound, then a shared slot."""
+
+    def __init__(self, own: threading.BoundedSemaphore, context: CollectContext):
+        self._own = own
+        self._context = context
+        self._thread_slot = threading.local()
+
+    def __enter__(self) -> None:
+        self._own.acquire()
+        try:
+            slot = self._context.request_slot()
+            slot.__enter__()
+        except BaseException:
+            self._own.release()
+            raise
+        self._thread_slot.slot = slot
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            self._thread_slot.slot.__exit__(*exc_info)
+        finally:
+            self._own.release()
 
 
 class _Shared:

@@ -182,7 +182,8 @@ class Recorder:
                         affects, resource_id)
             raise CallFailed(operation.operation)
         try:
-            return function()
+            with self.context.request_slot():
+                return function()
         except ResourceNotFoundError as exc:
             if not_found is not CallFailed:
                 return not_found

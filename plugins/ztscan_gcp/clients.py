@@ -219,7 +219,8 @@ class GcpApis:
             return False, None
         started = time.monotonic()
         try:
-            result = produce()
+            with self.context.request_slot():
+                result = produce()
         except _caught_exceptions() as exc:
             code, message = describe_exception(exc)
             log.warning("%s.%s failed in %s%s: %s: %s", service, operation, scope.label(), where, code, message)
