@@ -18,6 +18,8 @@ import pytest
 from ztscan.provider import RequestSlots
 from ztscan.tenant_scan import ApiBudget
 
+from .moto_wsgi import LayeredMotoServer, fake_aws_environment, moto_session
+
 
 @pytest.mark.parametrize(("api", "tenants", "slots", "workers"), [
     pytest.param(16, 4, 4, 16, id="default"),
@@ -121,47 +123,20 @@ class InFlight:
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[tuple[str, InFlight]]:
-    import logging
+    layers: list[InFlight] = []
 
-    import boto3
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
+    def wrap(app: Callable[..., Iterable[bytes]]) -> InFlight:
+        layers.append(InFlight(app))
+        return layers[0]
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    layer = InFlight(DomainDispatcherApplication(create_backend_app))
-
-    class Server(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            self._server = make_server(self._ip_address, self._port, layer, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever(poll_interval=0.02)
-
-    server = Server(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
+    server = LayeredMotoServer(wrap)
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-            patch.delenv(name, raising=False)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/ztscan-test-config")
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ztscan-test-credentials")
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        hub = boto3.Session(region_name="us-east-1")
+        fake_aws_environment(patch)
         for account in TENANT_ACCOUNTS:
-            credentials = hub.client("sts", endpoint_url=url).assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/Setup", RoleSessionName="setup")["Credentials"]
-            tenant = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                   aws_secret_access_key=credentials["SecretAccessKey"],
-                                   aws_session_token=credentials["SessionToken"], region_name="us-east-1")
-            s3 = tenant.client("s3", endpoint_url=url)
+            s3 = moto_session(server.url, account).client("s3", endpoint_url=server.url)
             for index in range(6):
                 s3.create_bucket(Bucket=f"budget-{account}-{index}")
-        yield url, layer
+        yield server.url, layers[0]
     server.stop()
 
 

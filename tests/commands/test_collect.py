@@ -10,6 +10,8 @@ import pytest
 from ztscan.cli import main
 from ztscan.snapshot import read_snapshot
 
+from tests.moto_wsgi import fake_aws_environment
+
 
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -21,15 +23,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def moto_account(monkeypatch: pytest.MonkeyPatch):
     from moto import mock_aws
 
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/ztscan-test-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ztscan-test-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    fake_aws_environment(monkeypatch)
     with mock_aws():
         yield
 

@@ -17,6 +17,8 @@ import pytest
 from ztscan.provider import CollectContext
 from ztscan_aws.session import AwsSession
 
+from tests.moto_wsgi import LayeredMotoServer, moto_session
+
 from .hooks import ACCOUNT, REGION, by_name
 
 OTHER_REGION = "eu-west-1"
@@ -62,32 +64,19 @@ class RegionInListing:
 
 @pytest.fixture
 def server(aws_env: None) -> Iterator[tuple[str, RegionInListing]]:
-    import logging
+    layers: list[RegionInListing] = []
 
-    import boto3
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
+    def wrap(app: Callable[..., Iterable[bytes]]) -> RegionInListing:
+        layers.append(RegionInListing(app))
+        return layers[0]
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    layer = RegionInListing(DomainDispatcherApplication(create_backend_app))
-
-    class Server(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            self._server = make_server(self._ip_address, self._port, layer, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever(poll_interval=0.02)
-
-    moto = Server(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    url = f"http://{host}:{port}"
-    s3 = boto3.Session(region_name=REGION).client("s3", endpoint_url=url)
+    moto = LayeredMotoServer(wrap)
+    s3 = moto_session(moto.url).client("s3", endpoint_url=moto.url)
     for name, region in BUCKETS.items():
         extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         s3.create_bucket(Bucket=name, **extra)
     try:
-        yield url, layer
+        yield moto.url, layers[0]
     finally:
         for name in BUCKETS:
             s3.delete_bucket(Bucket=name)
