@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ztscan.provider import ConfigurationError
+from ztscan.redaction import redact
 from ztscan.tenants import load_tenants, validate_tenants
 
 GOOD_YAML = """\
@@ -129,6 +130,8 @@ def test_inline_secret_key_rejected(key: str, value: str, hint: str) -> None:
     assert "must not be written" in message
     assert hint in message
     assert value not in message
+    # Error output is redacted; the explanation must come through it whole.
+    assert redact(message) == message
 
 
 @pytest.mark.parametrize(("field", "value", "shape"), [

@@ -67,8 +67,10 @@ def find_inline_secrets(data: Any, path: str, where: str, problems: ProblemSink)
         for key, value in data.items():
             field_path = f"{prefix}.{key}" if prefix else str(key)
             if str(key).lower() in SECRET_KEYS:
-                problems.add(where, f"{field_path}: secrets must not be written in the tenants file; "
-                             f"{SECRET_KEYS[str(key).lower()]}")
+                # No colon after the field name: the error output is redacted, and "client_secret: text"
+                # is the shape of a leaked secret, so the explanation would be blanked out.
+                problems.add(where, f"{field_path} is a secret field, and secrets must not be written in the "
+                             f"tenants file; {SECRET_KEYS[str(key).lower()]}")
                 continue
             find_inline_secrets(value, field_path, where, problems)
     elif isinstance(data, list):
