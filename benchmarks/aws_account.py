@@ -74,11 +74,16 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
-    def cpu_seconds(self) -> float:
-        """Return the user plus system CPU time the server process has used so far (Linux /proc)."""
+    def cpu_times(self) -> tuple[float, float]:
+        """Return the user and the system CPU seconds the server process has used so far (Linux /proc)."""
         with open(f"/proc/{self.process.pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+    def cpu_seconds(self) -> float:
+        """Return the user plus system CPU seconds the server process has used so far."""
+        return sum(self.cpu_times())
 
     def reset_calls(self) -> None:
         self.calls(reset=True)

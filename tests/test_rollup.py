@@ -10,7 +10,7 @@ import pytest
 
 from ztscan.model import Severity
 from ztscan.report import ExitCode
-from ztscan.rollup import build_rollup, render_csv, render_json, render_table
+from ztscan.rollup import build_rollup, count_noun, render_csv, render_json, render_table
 from ztscan.tenant_output import exit_code
 
 RULES = {
@@ -138,7 +138,12 @@ def test_table_text() -> None:
     assert "HIPAA NPRM: PROPOSED, NOT IN FORCE" in text
     assert "p1 [PROPOSED]" in text
     assert "error: sts:AssumeRole failed: AccessDenied" in text
-    assert "1 manual controls need organisational evidence" in text
+    assert "1 manual control needs organisational evidence" in text
+
+
+@pytest.mark.parametrize(("count", "expected"), [(0, "0 tenants"), (1, "1 tenant"), (2, "2 tenants")])
+def test_count_noun_plural(count: int, expected: str) -> None:
+    assert count_noun(count, "tenant") == expected
 
 
 def test_json_round_trip() -> None:

@@ -26,6 +26,7 @@ from ztscan import __version__
 from ztscan.app import App
 from ztscan.model import Severity
 from ztscan.provider import ConfigurationError, split_list
+from ztscan.rollup import count_noun
 from ztscan.scan import utc_now
 from ztscan.tenants import Tenant, TenantsFile, load_tenants
 
@@ -211,6 +212,10 @@ def _scan_one(scan_tenant: Any, tenant: Tenant, plan: Any, progress: "Progress")
     except Exception as exc:  # one tenant's crash is that tenant's ERROR; the other tenants go on
         log.exception("scanning tenant %s crashed", tenant.name)
         return crashed_outcome(tenant, plan, exc)
+    finally:
+        # Here, not when the main thread has written the reports: by then this worker may have
+        # started the next tenant, and the line would show more tenants running than the limit.
+        progress.stopped()
 
 
 def _previous_manifest(out: Path) -> dict[str, Any]:
@@ -241,7 +246,7 @@ class Progress:
         self._lock = threading.Lock()
         self._began = time.monotonic()
         if not self.interactive:
-            self._write(f"ztscan: scanning {total} tenants\n")
+            self._write(f"ztscan: scanning {count_noun(total, 'tenant')}\n")
 
     def started(self, name: str) -> None:
         with self._lock:
@@ -251,9 +256,13 @@ class Progress:
             else:
                 self._write(f"ztscan: tenant {name}: started\n")
 
-    def finished(self, name: str, status: str, seconds: float, errors: list[str]) -> None:
+    def stopped(self) -> None:
+        """Count a tenant whose scan has ended as no longer running; :meth:`finished` reports it."""
         with self._lock:
             self.running -= 1
+
+    def finished(self, name: str, status: str, seconds: float, errors: list[str]) -> None:
+        with self._lock:
             self.done += 1
             if status == "error":
                 self.failed += 1

@@ -180,10 +180,15 @@ def _tenant_control_resources(reports: Mapping[str, Mapping[str, Any]] | None, t
     return ("", "")
 
 
+def count_noun(count: int, noun: str) -> str:
+    """Return ``count`` and ``noun``, with an s for any count but one: "1 tenant", "2 tenants"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
     """Return the rollup as text: tenants, the worst rule gaps, then each catalogue's controls by tenants."""
     summary = rollup["summary"]
-    lines = [f"ztscan rollup of {summary['tenants']} tenants: {summary.get('complete', 0)} complete, "
+    lines = [f"ztscan rollup of {count_noun(summary['tenants'], 'tenant')}: {summary.get('complete', 0)} complete, "
              f"{summary.get('incomplete', 0)} incomplete, {summary.get('error', 0)} failed", ""]
     lines += ["Tenants (worst first)", _row(("TENANT", "STATUS", "FAIL", "ERROR", "CRIT", "HIGH", "MED", "LOW"))]
     for row in rollup["tenants"]:
@@ -198,7 +203,7 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
         lines.append(_row((gap["rule_id"], gap["severity"], len(gap["tenants_failing"]), len(gap["tenants_error"]),
                            gap["title"])))
     if len(rollup["gaps"]) > max_rows:
-        lines.append(f"  ... {len(rollup['gaps']) - max_rows} more rules in rollup.json")
+        lines.append(f"  ... {count_noun(len(rollup['gaps']) - max_rows, 'more rule')} in rollup.json")
     for catalogue in rollup["catalogues"]:
         lines += ["", _catalogue_title(catalogue), _row(("CONTROL", "FAIL", "INCOMPLETE", "PASS", "N/A", "NAME"))]
         manual = 0
@@ -216,9 +221,11 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
                                counts.get("NOT_ASSESSED", 0), control["name"])))
         assessable = len(catalogue["controls"]) - manual
         if assessable > listed:
-            lines.append(f"  ... {assessable - listed} more controls in rollup.json")
+            lines.append(f"  ... {count_noun(assessable - listed, 'more control')} in rollup.json")
         if manual:
-            lines.append(f"  {manual} manual controls need organisational evidence that no scan can show")
+            need = "needs" if manual == 1 else "need"
+            lines.append(f"  {count_noun(manual, 'manual control')} {need} organisational evidence that no scan "
+                         "can show")
     return "\n".join(lines) + "\n"
 
 

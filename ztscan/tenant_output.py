@@ -23,7 +23,7 @@ from ztscan.model import Severity
 from ztscan.output import write_atomic
 from ztscan.provider import ConfigurationError
 from ztscan.report import ExitCode
-from ztscan.rollup import build_rollup, render_csv, render_json, render_table
+from ztscan.rollup import build_rollup, count_noun, render_csv, render_json, render_table
 
 MANIFEST = "run.json"
 MANIFEST_VERSION = 1
@@ -127,5 +127,5 @@ def summary_line(entries: list[Mapping[str, Any]], code: ExitCode) -> str:
     counts = {"complete": 0, "incomplete": 0, "error": 0}
     for entry in entries:
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
-    return (f"ztscan: {len(entries)} tenants: {counts['complete']} complete, {counts['incomplete']} incomplete, "
+    return (f"ztscan: {count_noun(len(entries), 'tenant')}: {counts['complete']} complete, {counts['incomplete']} incomplete, "
             f"{counts['error']} failed; exit code {int(code)}")

@@ -146,7 +146,8 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
         status = STATUS_COMPLETE
     outcome = TenantOutcome(tenant, report, status, records, time.monotonic() - began)
     for message in outcome.errors:
-        log.warning("tenant %s: %s", tenant.name, message)
+        # Quoted: a name ending in "secret" or "token", then a colon, would look like a leak to redact().
+        log.warning("tenant %r: %s", tenant.name, message)
     return outcome
 
 
