@@ -146,6 +146,23 @@ def test_count_noun_plural(count: int, expected: str) -> None:
     assert count_noun(count, "tenant") == expected
 
 
+def test_table_long_labels_aligned() -> None:
+    """A label longer than the first column widens it for the whole table instead of shifting its row."""
+    rollup = build_rollup(tenants())
+    rollup["tenants"][0]["name"] = "clinic-" + "x" * 40
+    nprm = next(catalogue for catalogue in rollup["catalogues"] if catalogue["id"] == "nprm")
+    nprm["controls"][0]["id"] = "164.312(a)(2)(vii)"
+    lines = render_table(rollup).splitlines()
+    for header, label in (("TENANT", "clinic-xxx"), ("CONTROL", "164.312(a)(2)(vii) [PROPOSED]")):
+        at = next(index for index, line in enumerate(lines) if line.strip().startswith(label))
+        row = lines[at]
+        # The header of the row's own table: the nearest one above it.
+        header_line = next(line for line in reversed(lines[:at]) if line.strip().startswith(header))
+        column = header_line.index(" FAIL") + 1
+        assert row[column - 1] == " "
+        assert row[column] != " "
+
+
 def test_json_round_trip() -> None:
     import json
 

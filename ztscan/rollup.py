@@ -190,11 +190,14 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
     summary = rollup["summary"]
     lines = [f"ztscan rollup of {count_noun(summary['tenants'], 'tenant')}: {summary.get('complete', 0)} complete, "
              f"{summary.get('incomplete', 0)} incomplete, {summary.get('error', 0)} failed", ""]
-    lines += ["Tenants (worst first)", _row(("TENANT", "STATUS", "FAIL", "ERROR", "CRIT", "HIGH", "MED", "LOW"))]
+    width = _first_width(row["name"] for row in rollup["tenants"])
+    lines += ["Tenants (worst first)",
+              _row(("TENANT", "STATUS", "FAIL", "ERROR", "CRIT", "HIGH", "MED", "LOW"), width)]
     for row in rollup["tenants"]:
         severities = row["fail_by_severity"]
         lines.append(_row((row["name"], row["status"].upper(), row["findings"].get("FAIL", 0),
-                           row["findings"].get("ERROR", 0), *(severities.get(name, 0) for name in SEVERITY_RANK))))
+                           row["findings"].get("ERROR", 0), *(severities.get(name, 0) for name in SEVERITY_RANK)),
+                          width))
         for message in row["errors"][:3]:
             lines.append(f"    error: {message}")
     lines += ["", "Worst gaps: rules by severity and tenants failing",
@@ -205,21 +208,18 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
     if len(rollup["gaps"]) > max_rows:
         lines.append(f"  ... {count_noun(len(rollup['gaps']) - max_rows, 'more rule')} in rollup.json")
     for catalogue in rollup["catalogues"]:
-        lines += ["", _catalogue_title(catalogue), _row(("CONTROL", "FAIL", "INCOMPLETE", "PASS", "N/A", "NAME"))]
-        manual = 0
-        listed = 0
-        for control in catalogue["controls"]:
-            if not control["assessable"]:
-                manual += 1
-                continue
-            if listed >= max_rows:
-                continue
-            listed += 1
+        assessable_controls = [control for control in catalogue["controls"] if control["assessable"]]
+        shown = assessable_controls[:max_rows]
+        labels = [f"{control['id']} [PROPOSED]" if control.get("proposed") else control["id"] for control in shown]
+        width = _first_width(labels)
+        lines += ["", _catalogue_title(catalogue), _row(("CONTROL", "FAIL", "INCOMPLETE", "PASS", "N/A", "NAME"), width)]
+        for label, control in zip(labels, shown):
             counts = control["counts"]
-            label = f"{control['id']} [PROPOSED]" if control.get("proposed") else control["id"]
             lines.append(_row((label, counts.get("FAIL", 0), counts.get("INCOMPLETE", 0), counts.get("PASS", 0),
-                               counts.get("NOT_ASSESSED", 0), control["name"])))
-        assessable = len(catalogue["controls"]) - manual
+                               counts.get("NOT_ASSESSED", 0), control["name"]), width))
+        manual = len(catalogue["controls"]) - len(assessable_controls)
+        listed = len(shown)
+        assessable = len(assessable_controls)
         if assessable > listed:
             lines.append(f"  ... {count_noun(assessable - listed, 'more control')} in rollup.json")
         if manual:
@@ -236,7 +236,12 @@ def _catalogue_title(catalogue: Mapping[str, Any]) -> str:
     return f"{catalogue['title']}: {catalogue.get('status') or 'published'} (tenants per {unit})"
 
 
-def _row(cells: Iterable[Any]) -> str:
-    widths = (28, 11, 13, 14, 6, 6, 6, 6)
+def _first_width(labels: Iterable[str]) -> int:
+    """Return the width of a table's first column: 28, or the longest label, so that no row shifts."""
+    return max([28, *(len(label) for label in labels)])
+
+
+def _row(cells: Iterable[Any], first_width: int = 28) -> str:
+    widths = (first_width, 11, 13, 14, 6, 6, 6, 6)
     parts = [str(cell).ljust(widths[index]) if index < len(widths) else str(cell) for index, cell in enumerate(cells)]
     return ("  " + " ".join(parts)).rstrip()
