@@ -149,6 +149,16 @@ def test_secret_shaped_value_rejected(field: str, value: str, shape: str) -> Non
     assert value not in message
 
 
+def test_invalid_name_entry_still_checked() -> None:
+    """An invalid or missing name does not hide the entry's other problems."""
+    for name in ("bad/name", None):
+        entry = {"gcp": {}} if name is None else {"name": name, "gcp": {}}
+        message = problems_of({"version": 1, "tenants": [entry]})
+        assert "tenant entry 1: name:" in message
+        assert "gcp: missing target" in message
+        assert "gcp: missing credentials" in message
+
+
 def test_secret_in_env_name_rejected() -> None:
     message = problems_of(tenant(azure={"tenant_id": "t", "client_id": "c",
                                         "client_secret_env": "abc8Q~Zy0a-BcDe FgHiJk"}))

@@ -178,14 +178,15 @@ def _validate_tenant(entry: Any, index: int, defaults: Mapping[str, Any], proble
         problems.add(where, "expected a mapping with 'name' and at least one of aws, azure, gcp")
         return None
     name = entry.get("name")
+    valid_name = isinstance(name, str) and bool(TENANT_NAME.match(name))
     if name is None:
         problems.add(where, "name: missing; give every tenant a unique name")
-        return None
-    if not isinstance(name, str) or not TENANT_NAME.match(name):
+    elif not valid_name:
         problems.add(where, f"name: {name!r} is invalid; use 1 to 64 letters, digits, '.', '_' or '-', "
                      "starting with a letter or digit (it becomes a directory name)")
-        return None
-    where = f"tenant {name!r}"
+    else:
+        where = f"tenant {name!r}"
+    # The rest of the entry is checked even without a valid name, so that one run lists every problem.
     _check_keys(entry, {"name", "description", *CLOUDS}, where, "", problems)
     description = entry.get("description", "")
     if not isinstance(description, str):
@@ -213,6 +214,8 @@ def _validate_tenant(entry: Any, index: int, defaults: Mapping[str, Any], proble
         clouds[cloud] = tuple(validated)
     if not any(key in entry for key in CLOUDS):
         problems.add(where, "no cloud given; add at least one of aws, azure, gcp")
+    if not valid_name:
+        return None
     return Tenant(name, description, **clouds)
 
 

@@ -19,8 +19,11 @@ TENANT_OPTIONS = ("tenants", "tenant", "shard", "output_dir", "formats", "max_te
 def register(subparsers: argparse._SubParsersAction, app: App) -> None:
     parser = subparsers.add_parser(
         "scan", help="scan a cloud account, subscription or project",
+        usage="ztscan scan PROVIDER [provider options]\n"
+              "       ztscan scan --tenants FILE --output-dir DIR [tenant options]",
         description="Collect a live inventory through the provider's read-only APIs, evaluate every rule "
-        "and report. Run 'ztscan scan PROVIDER --help' for the provider's options.",
+        "and report. Run 'ztscan scan PROVIDER --help' for the provider's options. With --tenants and no "
+        "PROVIDER, scan every tenant of a tenants file instead.",
     )
     # Without a provider, 'scan --tenants FILE' scans every tenant of a tenants file (ztscan.msp).
     from ztscan import msp
