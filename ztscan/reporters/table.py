@@ -170,7 +170,9 @@ class TableReporter:
                 [finding.status.value, _resource_label(finding), finding.scope.region, finding.message]
                 for finding in sorted(findings, key=lambda f: (f.status.value, f.scope, f.resource_id))
             ]
-            table = tabulate(rows, headers=["Status", "Resource", "Region", "Detail"], maxcolwidths=[None, 36, None, 64])
+            # Resource labels such as account ids look like numbers; parsed, they would be right-aligned.
+            table = tabulate(rows, headers=["Status", "Resource", "Region", "Detail"], maxcolwidths=[None, 36, None, 64],
+                             disable_numparse=True)
             lines.append(textwrap.indent(table, "  "))
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
