@@ -74,12 +74,15 @@ class ChildRun:
     returncode: int
     stdout: str
     stderr: str
+    #: User CPU time alone: for a Python process, about the time its threads held the interpreter lock.
+    user_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "argv": self.argv,
             "wall_seconds": round(self.wall_seconds, 3),
             "cpu_seconds": round(self.cpu_seconds, 3),
+            "user_seconds": round(self.user_seconds, 3),
             "max_rss_mib": round(self.max_rss_mib, 1),
             "returncode": self.returncode,
         }
@@ -117,7 +120,7 @@ def run_measured(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd:
     err_path.unlink()
     # On Linux ru_maxrss is in KiB.
     return ChildRun(list(argv), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode,
-                    stdout, stderr)
+                    stdout, stderr, user_seconds=usage.ru_utime)
 
 
 NAMESPACE_MARKER = "ZTSCAN_BENCHMARK_IN_NETNS"

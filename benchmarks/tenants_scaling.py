@@ -20,8 +20,10 @@ serves each request with Python code in one process on the same two cores, one
 thread at a time. Its user CPU time during a run is therefore a floor under that
 run's wall time, however fast ztscan is; the script prints it as "floor x one
 tenant", a ratio to one tenant's wall time. System time is left out, because
-the kernel work of other threads can run on the second core. "two-core bound"
-is ztscan's CPU time plus the server's, divided by two cores, as the same ratio.
+the kernel work of other threads can run on the second core. "one-core bound"
+is the larger of ztscan's and the server's user CPU time: each process runs
+its Python code one thread at a time. "two-core bound" is ztscan's CPU time
+plus the server's, divided by two cores. Both are the same kind of ratio.
 
 ``--latency-ms N`` makes every API request wait N milliseconds in the server
 before moto handles it, without using CPU: a stand-in for the round trip and
@@ -181,7 +183,7 @@ def main() -> None:
                     rows[-1]["api_calls"] = calls["total"]
                     rows[-1]["api_calls_per_tenant"] = round(calls["total"] / count, 1)
                     rows[-1]["server_errors"] = sum(calls["server_errors"].values())
-                    print(f"{count} tenants: {rows[-1]['wall_seconds']:.1f} s", flush=True)
+                    print(f"{count} tenant{'' if count == 1 else 's'}: {rows[-1]['wall_seconds']:.1f} s", flush=True)
             if args.shards:
                 rows.append(measure_shards(server.endpoint, Path(temporary), max(counts), args.shards,
                                            args.concurrency))
@@ -195,13 +197,17 @@ def main() -> None:
         row["ratio_to_one_tenant"] = round(row["wall_seconds"] / alone, 2)
         if "moto_server_cpu_seconds" in row:
             row["simulator_floor_ratio"] = round(row["moto_server_user_seconds"] / alone, 2)
+            one_core = max(row["user_seconds"], row["moto_server_user_seconds"])
+            row["one_core_bound_ratio"] = round(one_core / alone, 2)
             two_cores = (row["cpu_seconds"] + row["moto_server_cpu_seconds"]) / 2
             row["two_core_bound_ratio"] = round(two_cores / alone, 2)
-    print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "moto CPU s", "moto user s", "per tenant s",
-                 "x one tenant", "floor x one tenant", "two-core bound", "RSS MiB", "complete", "calls per tenant"),
+    print_table(("tenants", "shards", "concurrency", "wall s", "CPU s", "user s", "moto CPU s", "moto user s",
+                 "per tenant s", "x one tenant", "floor x one tenant", "one-core bound", "two-core bound", "RSS MiB",
+                 "complete", "calls per tenant"),
                 [(row["tenants"], row.get("shards", 1), row["concurrency"], row["wall_seconds"], row["cpu_seconds"],
-                  row.get("moto_server_cpu_seconds", ""), row.get("moto_server_user_seconds", ""),
-                  row["per_tenant_seconds"], row["ratio_to_one_tenant"], row.get("simulator_floor_ratio", ""),
+                  row.get("user_seconds", ""), row.get("moto_server_cpu_seconds", ""),
+                  row.get("moto_server_user_seconds", ""), row["per_tenant_seconds"], row["ratio_to_one_tenant"],
+                  row.get("simulator_floor_ratio", ""), row.get("one_core_bound_ratio", ""),
                   row.get("two_core_bound_ratio", ""), row["max_rss_mib"], row.get("complete_tenants", ""),
                   row.get("api_calls_per_tenant", "")) for row in rows])
     path = write_result("tenants_scaling", {"machine": machine_description(),

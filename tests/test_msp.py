@@ -242,6 +242,7 @@ def test_rescan_one_tenant(estate: dict[str, Any]) -> None:
     assert "ztscan: 1 tenant:" in again.stderr
     # The tenant name ends in "secret"; quoted, it does not make redact() blank the warning's text.
     assert "tenant 'broken-secret': " in again.stderr
+    assert "tenant 'broken-secret': tenant 'broken-secret'" not in again.stderr
 
 
 def test_rescan_unknown_tenant(estate: dict[str, Any]) -> None:
@@ -394,7 +395,7 @@ def test_progress_running_within_limit() -> None:
     progress.started("charlie")  # the same worker takes the next tenant
     progress.finished("alpha", "complete", 1.0, [])  # the main thread has written alpha's reports
     text = stream.getvalue()
-    assert "2 running" in text
+    assert "tenants 1/3 done, 2 running" in text
     assert "3 running" not in text
 
 

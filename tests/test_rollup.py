@@ -146,6 +146,15 @@ def test_count_noun_plural(count: int, expected: str) -> None:
     assert count_noun(count, "tenant") == expected
 
 
+def test_table_more_errors_counted() -> None:
+    rollup = build_rollup(tenants())
+    rollup["tenants"][0]["errors"] = [f"target {index} failed" for index in range(5)]
+    text = render_table(rollup)
+    assert "error: target 2 failed" in text
+    assert "error: target 3 failed" not in text
+    assert "... 2 more errors in run.json and rollup.json" in text
+
+
 def test_table_long_labels_aligned() -> None:
     """A label longer than the first column widens it for the whole table instead of shifting its row."""
     rollup = build_rollup(tenants())

@@ -257,13 +257,13 @@ class Progress:
                 self._write(f"ztscan: tenant {name}: started\n")
 
     def stopped(self) -> None:
-        """Count a tenant whose scan has ended as no longer running; :meth:`finished` reports it."""
+        """Count a tenant whose scan has ended as done, not running; :meth:`finished` reports its status."""
         with self._lock:
             self.running -= 1
+            self.done += 1
 
     def finished(self, name: str, status: str, seconds: float, errors: list[str]) -> None:
         with self._lock:
-            self.done += 1
             if status == "error":
                 self.failed += 1
             if self.interactive:

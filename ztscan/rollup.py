@@ -180,6 +180,10 @@ def _tenant_control_resources(reports: Mapping[str, Mapping[str, Any]] | None, t
     return ("", "")
 
 
+#: Errors shown under each tenant in the text rollup; the JSON forms have them all.
+MAX_ERRORS_LISTED = 3
+
+
 def count_noun(count: int, noun: str) -> str:
     """Return ``count`` and ``noun``, with an s for any count but one: "1 tenant", "2 tenants"."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
@@ -198,8 +202,11 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
         lines.append(_row((row["name"], row["status"].upper(), row["findings"].get("FAIL", 0),
                            row["findings"].get("ERROR", 0), *(severities.get(name, 0) for name in SEVERITY_RANK)),
                           width))
-        for message in row["errors"][:3]:
+        for message in row["errors"][:MAX_ERRORS_LISTED]:
             lines.append(f"    error: {message}")
+        if len(row["errors"]) > MAX_ERRORS_LISTED:
+            lines.append(f"    ... {count_noun(len(row['errors']) - MAX_ERRORS_LISTED, 'more error')} "
+                         "in run.json and rollup.json")
     lines += ["", "Worst gaps: rules by severity and tenants failing",
               _row(("RULE", "SEVERITY", "TENANTS FAIL", "TENANTS ERROR", "TITLE"))]
     for gap in rollup["gaps"][:max_rows]:

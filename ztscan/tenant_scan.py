@@ -145,9 +145,11 @@ def scan_tenant(tenant: Tenant, plan: TenantPlan) -> TenantOutcome:
     else:
         status = STATUS_COMPLETE
     outcome = TenantOutcome(tenant, report, status, records, time.monotonic() - began)
+    label = f"tenant {tenant.name!r}"
     for message in outcome.errors:
         # Quoted: a name ending in "secret" or "token", then a colon, would look like a leak to redact().
-        log.warning("tenant %r: %s", tenant.name, message)
+        # Messages about the tenants file already start with the same label.
+        log.warning("%s", message if message.startswith(label) else f"{label}: {message}")
     return outcome
 
 
