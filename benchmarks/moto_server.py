@@ -13,7 +13,9 @@ Two extra paths, which the counter handles itself and never passes to moto:
 * ``GET /_benchmark/calls`` returns ``{"total": n, "calls": {"service operation": n},
   "regions": {...}, "server_errors": {"service operation": n}}`` for every request
   since the last reset; ``server_errors`` counts the HTTP 5xx responses.
-  ``server_cpu_ms`` gives the CPU milliseconds the serving thread spent in moto
+  ``first_request_at`` and ``last_response_at`` are the wall-clock times
+  (``time.time()``) of the first request received and the last response built,
+  or null before any request. ``server_cpu_ms`` gives the CPU milliseconds the serving thread spent in moto
   per operation (``time.thread_time``, the same names as ``calls``).
 * ``POST /_benchmark/calls/reset`` sets the counts back to zero.
 
@@ -54,6 +56,8 @@ class CountingApp:
         self.server_errors: Counter[str] = Counter()
         #: CPU seconds the serving thread spent in moto per operation.
         self.cpu: Counter[str] = Counter()
+        self.first_request_at: float | None = None
+        self.last_response_at: float | None = None
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -71,6 +75,8 @@ class CountingApp:
         with self.lock:
             self.counts[name] += 1
             self.regions[region] += 1
+            if self.first_request_at is None:
+                self.first_request_at = time.time()
 
         def counting_start_response(status: str, headers: Any, *args: Any) -> Any:
             if status.startswith("5"):
@@ -92,6 +98,7 @@ class CountingApp:
             spent = time.thread_time() - started
             with self.lock:
                 self.cpu[name] += spent
+                self.last_response_at = time.time()
 
     @staticmethod
     def _scope(environ: dict[str, Any]) -> tuple[str, str]:
@@ -134,9 +141,11 @@ class CountingApp:
                 self.regions.clear()
                 self.server_errors.clear()
                 self.cpu.clear()
+                self.first_request_at = self.last_response_at = None
             payload = {"total": sum(self.counts.values()), "calls": dict(sorted(self.counts.items())),
                        "regions": dict(sorted(self.regions.items())),
                        "server_errors": dict(sorted(self.server_errors.items())),
+                       "first_request_at": self.first_request_at, "last_response_at": self.last_response_at,
                        "server_cpu_ms": {name: round(seconds * 1000, 1) for name, seconds in sorted(self.cpu.items())}}
         data = json.dumps(payload).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
