@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ztscan.model import CollectionError, Inventory, Resource, Scope
 from ztscan.provider import CollectContext
@@ -51,9 +52,8 @@ class Collection:
         self._lock = threading.Lock()
         #: Listings that several collectors read, loaded once per key (see :meth:`shared`).
         self._shared: dict[tuple[str, ...], _Shared] = {}
-        #: Bounds concurrent API requests across the collector pool and the detail pool together,
-        #: and within the slots shared with the other collections of a tenant run.
-        self.requests = _RequestBound(threading.BoundedSemaphore(max(1, context.max_workers)), context)
+        #: Bounds concurrent API requests across the collector pool and the detail pool together.
+        self._requests = threading.BoundedSemaphore(max(1, context.max_workers))
         self.detail_pool = ThreadPoolExecutor(max_workers=max(1, context.max_workers), thread_name_prefix="ztscan-aws-detail")
 
     def add(self, resource: Resource) -> Resource:
@@ -101,33 +101,14 @@ class Collection:
             self._shared[key] = _Shared()
             return True
 
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Hold this collection's request bound, then a slot shared with the other collections of a tenant run."""
+        with self._requests, self.context.request_slot():
+            yield
+
     def close(self) -> None:
         self.detail_pool.shutdown(wait=True)
-
-
-class _RequestBound:
-    """The context held around one request: this collection's own bound, then a shared slot."""
-
-    def __init__(self, own: threading.BoundedSemaphore, context: CollectContext):
-        self._own = own
-        self._context = context
-        self._thread_slot = threading.local()
-
-    def __enter__(self) -> None:
-        self._own.acquire()
-        try:
-            slot = self._context.request_slot()
-            slot.__enter__()
-        except BaseException:
-            self._own.release()
-            raise
-        self._thread_slot.slot = slot
-
-    def __exit__(self, *exc_info: Any) -> None:
-        try:
-            self._thread_slot.slot.__exit__(*exc_info)
-        finally:
-            self._own.release()
 
 
 class _Shared:
@@ -176,7 +157,7 @@ class Target:
 
         method = getattr(self.client(service), xform_name(operation))
         self._check_deadline(service, operation)
-        with self._translated(service, operation), self.collection.requests:
+        with self._translated(service, operation), self.collection.request():
             return method(**params)
 
     def paginate(self, service: str, operation: str, result_key: str, **params: Any) -> list[Any]:
@@ -189,7 +170,7 @@ class Target:
             pages = iter(paginator.paginate(**params))
             while True:
                 self._check_deadline(service, operation)
-                with self.collection.requests:
+                with self.collection.request():
                     page = next(pages, None)
                 if page is None:
                     return items
@@ -206,7 +187,7 @@ class Target:
             pages = iter(paginator.paginate(**params))
             while True:
                 self._check_deadline(service, operation)
-                with self.collection.requests:
+                with self.collection.request():
                     page = next(pages, None)
                 if page is None:
                     return items
