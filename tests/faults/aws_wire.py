@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import socket
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from tests.faults import plan as faults
+from tests.moto_wsgi import LayeredMotoServer
 
 #: Services of the AWS provider by wire protocol; the rest (s3, s3control) are REST-XML.
 QUERY_SERVICES = {"iam", "sts", "ec2", "rds", "elasticloadbalancing", "autoscaling"}
@@ -155,26 +155,16 @@ class FaultMiddleware:
 
 
 class FaultyMotoServer:
-    """moto's ThreadedMotoServer on 127.0.0.1 with a :class:`FaultMiddleware` in front."""
+    """moto's ThreadedMotoServer on 127.0.0.1 with a :class:`FaultMiddleware` in front; call :meth:`start` first."""
 
     def __init__(self, plan: faults.FaultPlan | None = None, **middleware: Any):
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
+        self._plan = plan or faults.FaultPlan()
+        self._options = middleware
+        self._server: LayeredMotoServer | None = None
 
-        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-        self.middleware = FaultMiddleware(DomainDispatcherApplication(create_backend_app),
-                                          plan or faults.FaultPlan(), **middleware)
-        outer = self
-
-        class Server(ThreadedMotoServer):
-            def _server_entry(self) -> None:
-                self._server = make_server(self._ip_address, self._port, outer.middleware, True,
-                                           request_handler=MotoRequestHandler)
-                self._server_ready_event.set()
-                self._server.serve_forever(poll_interval=0.02)
-
-        self._server = Server(ip_address="127.0.0.1", port=0, verbose=False)
+    def _wrap(self, app: Callable[..., Iterable[bytes]]) -> FaultMiddleware:
+        self.middleware = FaultMiddleware(app, self._plan, **self._options)
+        return self.middleware
 
     @property
     def plan(self) -> faults.FaultPlan:
@@ -186,15 +176,16 @@ class FaultyMotoServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+        assert self._server is not None, "start the server first"
+        return self._server.url
 
     def start(self) -> "FaultyMotoServer":
-        self._server.start()
+        self._server = LayeredMotoServer(self._wrap)
         return self
 
     def stop(self) -> None:
         self.middleware.stopping.set()
+        assert self._server is not None
         self._server.stop()
 
     def reset(self) -> None:
