@@ -216,16 +216,16 @@ def render_table(rollup: Mapping[str, Any], max_rows: int = 25) -> str:
         lines.append(f"  ... {count_noun(len(rollup['gaps']) - max_rows, 'more rule')} in rollup.json")
     for catalogue in rollup["catalogues"]:
         assessable_controls = [control for control in catalogue["controls"] if control["assessable"]]
-        shown = assessable_controls[:max_rows]
-        labels = [f"{control['id']} [PROPOSED]" if control.get("proposed") else control["id"] for control in shown]
+        listed_controls = assessable_controls[:max_rows]
+        labels = [f"{control['id']} [PROPOSED]" if control.get("proposed") else control["id"] for control in listed_controls]
         width = _first_width(labels)
         lines += ["", _catalogue_title(catalogue), _row(("CONTROL", "FAIL", "INCOMPLETE", "PASS", "N/A", "NAME"), width)]
-        for label, control in zip(labels, shown):
+        for label, control in zip(labels, listed_controls):
             counts = control["counts"]
             lines.append(_row((label, counts.get("FAIL", 0), counts.get("INCOMPLETE", 0), counts.get("PASS", 0),
                                counts.get("NOT_ASSESSED", 0), control["name"]), width))
         manual = len(catalogue["controls"]) - len(assessable_controls)
-        listed = len(shown)
+        listed = len(listed_controls)
         assessable = len(assessable_controls)
         if assessable > listed:
             lines.append(f"  ... {count_noun(assessable - listed, 'more control')} in rollup.json")

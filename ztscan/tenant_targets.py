@@ -49,8 +49,8 @@ class HubSessions:
     """The hub boto3 sessions of one tenant run, one per AWS profile (None: the default credential chain).
 
     Every tenant entered with the same hub credentials shares one session and its STS
-    client. A new session and client per tenant cost about 15 ms of CPU each, which
-    at hundreds of tenants is seconds of a CPU-bound run (docs/benchmarks.md).
+    client. A new session and client per tenant cost tens of milliseconds of CPU (an
+    estimate from the profile in docs/benchmarks.md), seconds at hundreds of tenants.
     """
 
     def __init__(self) -> None:

@@ -107,7 +107,7 @@ def _regions(inventory: Any) -> dict[str, str]:
             if name in BUCKETS}
 
 
-def test_listed_regions_replace_get_bucket_location(server: tuple[str, RegionInListing]) -> None:
+def test_listed_region_skips_location(server: tuple[str, RegionInListing]) -> None:
     url, layer = server
     layer.regions = dict(BUCKETS)
     inventory = _collect(url)
@@ -116,7 +116,7 @@ def test_listed_regions_replace_get_bucket_location(server: tuple[str, RegionInL
     assert not inventory.errors
 
 
-def test_bucket_missing_from_listing_regions_is_located(server: tuple[str, RegionInListing]) -> None:
+def test_unlisted_region_located(server: tuple[str, RegionInListing]) -> None:
     url, layer = server
     layer.regions = {"clinic-records": REGION}
     inventory = _collect(url)
@@ -124,7 +124,7 @@ def test_bucket_missing_from_listing_regions_is_located(server: tuple[str, Regio
     assert _regions(inventory) == BUCKETS
 
 
-def test_plain_moto_listing_locates_every_bucket(server: tuple[str, RegionInListing]) -> None:
+def test_plain_listing_locates_all(server: tuple[str, RegionInListing]) -> None:
     url, layer = server
     inventory = _collect(url)
     assert sorted(layer.location_requests()) == sorted(BUCKETS)
